@@ -1,12 +1,58 @@
 //! Search tokens: the syntex hash of a normalized nick, e-mail or phone number.
 
+use std::fmt;
+use std::str::FromStr;
+
 use serde::{Deserialize, Serialize};
 
-use crate::encoding::b64;
+use crate::encoding::{b64, from_b64, to_b64};
+
+pub mod syntex;
 
 /// A search token: 36 bytes, base64url on the wire (48 characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Token(#[serde(with = "b64")] pub [u8; 36]);
+
+impl Token {
+    /// The syntex hash of bytes that are already in normal form. Callers with
+    /// a typed value want [`Token::compute`] or the per-kind constructors.
+    pub fn hash(normalized: &[u8]) -> Token {
+        Token(syntex::syntex(normalized))
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 36] {
+        &self.0
+    }
+}
+
+/// Base64url without padding, 48 characters: the wire form.
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&to_b64(&self.0))
+    }
+}
+
+/// Why a text is not a token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenParseError {
+    #[error("a token is base64url without padding: {0}")]
+    NotBase64(#[from] base64::DecodeError),
+    #[error("a token is 36 bytes (48 characters); this one is {0} bytes")]
+    WrongLength(usize),
+}
+
+impl FromStr for Token {
+    type Err = TokenParseError;
+
+    fn from_str(text: &str) -> Result<Token, TokenParseError> {
+        let bytes = from_b64(text)?;
+        let len = bytes.len();
+        let bytes: [u8; syntex::LEN] = bytes
+            .try_into()
+            .map_err(|_| TokenParseError::WrongLength(len))?;
+        Ok(Token(bytes))
+    }
+}
 
 /// What a token was made from. The normalized forms of the kinds are disjoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -15,4 +61,34 @@ pub enum TokenKind {
     Nick,
     Email,
     Phone,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_travels_as_48_base64url_characters_and_reads_back() {
+        let token = Token::hash("+14155550123".as_bytes());
+        let text = token.to_string();
+        assert_eq!(text.len(), 48);
+        assert_eq!(text, "-sp9AkxQXQjmedhl7B8mlUPIaoiAKPGKZeq7HX_cIH5EHc24");
+        assert_eq!(text.parse::<Token>(), Ok(token));
+        let json = serde_json::to_string(&token).expect("a token serializes");
+        assert_eq!(json, format!("\"{text}\""));
+    }
+
+    #[test]
+    fn a_truncated_or_padded_token_is_refused_with_a_reason() {
+        let text = Token::hash(b"alice").to_string();
+        let short = text.get(..44).expect("48 ASCII characters");
+        assert_eq!(
+            short.parse::<Token>(),
+            Err(TokenParseError::WrongLength(33))
+        );
+        let err = format!("{text}==")
+            .parse::<Token>()
+            .expect_err("padding is refused");
+        assert!(err.to_string().contains("base64url"), "{err}");
+    }
 }
