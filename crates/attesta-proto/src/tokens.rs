@@ -4,10 +4,14 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use crate::encoding::{b64, from_b64, to_b64};
 
+pub mod nick;
 pub mod syntex;
+
+pub use nick::NickError;
 
 /// A search token: 36 bytes, base64url on the wire (48 characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -18,6 +22,11 @@ impl Token {
     /// a typed value want [`Token::compute`] or the per-kind constructors.
     pub fn hash(normalized: &[u8]) -> Token {
         Token(syntex::syntex(normalized))
+    }
+
+    /// The token of a typed nick (tokens.md, "Nick").
+    pub fn nick(typed: &str) -> Result<Token, NickError> {
+        Ok(Token::hash(nick::normalize(typed)?.as_bytes()))
     }
 
     pub fn as_bytes(&self) -> &[u8; 36] {
@@ -61,6 +70,28 @@ pub enum TokenKind {
     Nick,
     Email,
     Phone,
+}
+
+/// General categories Cc and Cf: controls, and the invisible format
+/// characters (zero-width spaces and joiners, bidi overrides) used to spoof.
+fn is_control_or_format(ch: char) -> bool {
+    matches!(
+        ch.general_category(),
+        GeneralCategory::Control | GeneralCategory::Format
+    )
+}
+
+/// tokens.md's phone shape: an optional `+`, then only decimal digits (of any
+/// script), spaces, dashes, dots and parentheses.
+fn is_phone_shaped(text: &str) -> bool {
+    let rest = text.strip_prefix('+').unwrap_or(text);
+    rest.chars().all(|c| {
+        matches!(c, ' ' | '.' | '(' | ')')
+            || matches!(
+                c.general_category(),
+                GeneralCategory::DecimalNumber | GeneralCategory::DashPunctuation
+            )
+    })
 }
 
 #[cfg(test)]
