@@ -8,10 +8,25 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 use crate::encoding::{b64, from_b64, to_b64};
 
+pub mod email;
 pub mod nick;
+pub mod phone;
 pub mod syntex;
 
+pub use email::EmailError;
 pub use nick::NickError;
+pub use phone::PhoneError;
+
+/// Why a value cannot be made into a token of its kind.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    #[error(transparent)]
+    Nick(#[from] NickError),
+    #[error(transparent)]
+    Email(#[from] EmailError),
+    #[error(transparent)]
+    Phone(#[from] PhoneError),
+}
 
 /// A search token: 36 bytes, base64url on the wire (48 characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -27,6 +42,33 @@ impl Token {
     /// The token of a typed nick (tokens.md, "Nick").
     pub fn nick(typed: &str) -> Result<Token, NickError> {
         Ok(Token::hash(nick::normalize(typed)?.as_bytes()))
+    }
+
+    /// The token of a typed e-mail address (tokens.md, "E-mail").
+    pub fn email(typed: &str) -> Result<Token, EmailError> {
+        Ok(Token::hash(email::normalize(typed)?.as_bytes()))
+    }
+
+    /// The token of a typed mobile number (tokens.md, "Phone"); `region` reads
+    /// a number typed without `+`.
+    pub fn phone(typed: &str, region: Option<&str>) -> Result<Token, PhoneError> {
+        Ok(Token::hash(phone::normalize(typed, region)?.as_bytes()))
+    }
+
+    /// The one entry point for any kind (the server's `token_compute`): the
+    /// token and the normalized value it hashes. `region` matters only for
+    /// phone numbers and is ignored for the other kinds.
+    pub fn compute(
+        kind: TokenKind,
+        value: &str,
+        region: Option<&str>,
+    ) -> Result<(Token, String), TokenError> {
+        let normalized = match kind {
+            TokenKind::Nick => nick::normalize(value)?,
+            TokenKind::Email => email::normalize(value)?,
+            TokenKind::Phone => phone::normalize(value, region)?,
+        };
+        Ok((Token::hash(normalized.as_bytes()), normalized))
     }
 
     pub fn as_bytes(&self) -> &[u8; 36] {
@@ -107,6 +149,33 @@ mod tests {
         assert_eq!(text.parse::<Token>(), Ok(token));
         let json = serde_json::to_string(&token).expect("a token serializes");
         assert_eq!(json, format!("\"{text}\""));
+    }
+
+    #[test]
+    fn compute_gives_each_kind_its_normalized_value_and_token() {
+        let (token, nick) = Token::compute(TokenKind::Nick, " Alice ", Some("DE")).expect("a nick");
+        assert_eq!((token, nick.as_str()), (Token::hash(b"alice"), "alice"));
+        let (token, email) = Token::compute(TokenKind::Email, "A@B.C", None).expect("an address");
+        assert_eq!((token, email.as_str()), (Token::hash(b"a@b.c"), "a@b.c"));
+        let (token, phone) =
+            Token::compute(TokenKind::Phone, "(415) 555-0123", Some("US")).expect("a number");
+        assert_eq!(
+            (token, phone.as_str()),
+            (Token::hash(b"+14155550123"), "+14155550123")
+        );
+    }
+
+    #[test]
+    fn compute_refuses_a_value_of_the_wrong_kind_with_that_kinds_reason() {
+        let err = Token::compute(TokenKind::Nick, "a@b.c", None).expect_err("@ in a nick");
+        assert_eq!(err, TokenError::Nick(NickError::ContainsAt));
+        let err = Token::compute(TokenKind::Email, "alice", None).expect_err("no @");
+        assert_eq!(err.to_string(), "not an e-mail address: it has no @");
+        let err = Token::compute(TokenKind::Phone, "alice", None).expect_err("letters");
+        assert!(matches!(
+            err,
+            TokenError::Phone(PhoneError::ForbiddenCharacter { ch: 'a' })
+        ));
     }
 
     #[test]
