@@ -1,0 +1,50 @@
+//! The Attesta service. The modules follow the domain:
+//!
+//! - `http`: the router, the JSON extractor and the session extractor that
+//!   every method goes through, so that every error has the API's shape.
+//! - `storage`: the storage traits and their SQLite implementation; every
+//!   method that changes state does it in one transaction and records a change
+//!   for `sync` with `storage::sqlite::record_change`.
+//! - `events`: the push hub that wakes a party's WebSockets.
+//! - `accounts`, `tokens`: parties, devices, sessions, keys and search tokens.
+//! - `confirm`: delivery of confirmation codes (SMTP, SMS gateway, outbox).
+//! - `limits`: rate limits.
+//! - `openapi`: the machine-readable description of the API.
+
+pub mod config;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod storage;
+
+pub use error::{Error, Result};
+
+use std::sync::Arc;
+
+use config::Config;
+use events::Hub;
+use storage::Store;
+use storage::sqlite::Sqlite;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub hub: Arc<Hub>,
+}
+
+impl AppState {
+    /// Opens (and migrates) the store in the data directory.
+    pub fn open(config: Config) -> Result<Self> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            Error::Internal(format!("cannot create {}: {e}", config.data_dir.display()))
+        })?;
+        let store = Sqlite::open(&config.data_dir.join("attesta.sqlite3"))?;
+        Ok(AppState {
+            config: Arc::new(config),
+            store: Arc::new(store),
+            hub: Arc::new(Hub::default()),
+        })
+    }
+}

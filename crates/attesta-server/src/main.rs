@@ -1,0 +1,39 @@
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use attesta_server::config::Config;
+use attesta_server::{AppState, http};
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let config = Config::parse();
+    let listen = config.listen;
+    let state = AppState::open(config).context("opening the data directory")?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let bound = listener.local_addr().context("reading the bound address")?;
+    // The one line on stdout: scripts and tests read the port from it.
+    println!("listening on {bound}");
+    tracing::info!(%bound, "serving");
+    axum::serve(
+        listener,
+        http::router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .context("serving")
+}
+
+async fn shutdown() {
+    // If the signal cannot be installed, serve until killed.
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

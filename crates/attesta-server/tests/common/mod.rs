@@ -1,0 +1,150 @@
+//! What every integration test needs: the real server binary on a loopback
+//! port with its own data directory, and a small typed client for the API.
+#![allow(dead_code)] // each test binary uses its own part of this module
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use attesta_proto::api::{ErrorBody, ErrorCode, Method, PATH_PREFIX};
+use reqwest::StatusCode;
+
+pub struct Server {
+    child: Child,
+    pub url: String,
+    pub data_dir: tempfile::TempDir,
+    pub http: reqwest::Client,
+}
+
+/// An answer that was not 200.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+    pub retry_after: Option<String>,
+}
+
+impl ApiError {
+    pub fn code(&self) -> ErrorCode {
+        self.body.error.code
+    }
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(&[])
+    }
+
+    /// Starts the server with extra command-line arguments.
+    pub fn start_with(args: &[&str]) -> Server {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_attesta-server"))
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--data-dir")
+            .arg(data_dir.path())
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("starting the server binary");
+        let stdout = child.stdout.take().expect("server stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("reading the listening line");
+        let addr = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
+            .to_owned();
+        Server {
+            child,
+            url: format!("http://{addr}"),
+            data_dir,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub fn method_url(&self, name: &str) -> String {
+        format!("{}{PATH_PREFIX}{name}", self.url)
+    }
+
+    /// Calls a method with an optional session, decoding the answer or the error body.
+    pub async fn call<M: Method>(
+        &self,
+        session: Option<&str>,
+        body: &M,
+    ) -> Result<M::Response, ApiError> {
+        let mut request = self.http.post(self.method_url(M::NAME)).json(body);
+        if let Some(session) = session {
+            request = request.bearer_auth(session);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .map(|v| v.to_str().expect("ascii Retry-After").to_owned());
+        let text = response.text().await.expect("a body");
+        if status == StatusCode::OK {
+            Ok(serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("{} answered an unexpected body {text}: {e}", M::NAME)))
+        } else {
+            let body = serde_json::from_str(&text).unwrap_or_else(|e| {
+                panic!(
+                    "{} answered {status} with a non-API body {text}: {e}",
+                    M::NAME
+                )
+            });
+            Err(ApiError {
+                status,
+                body,
+                retry_after,
+            })
+        }
+    }
+
+    /// Sends raw bytes, for bodies no typed client would produce.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: Option<&str>,
+        session: Option<&str>,
+        body: Vec<u8>,
+    ) -> (StatusCode, serde_json::Value) {
+        let mut request = self.http.post(format!("{}{path}", self.url)).body(body);
+        if let Some(content_type) = content_type {
+            request = request.header(reqwest::header::CONTENT_TYPE, content_type);
+        }
+        if let Some(session) = session {
+            request = request.bearer_auth(session);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let text = response.text().await.expect("a body");
+        let json = serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("{path} answered {status} with a non-JSON body {text:?}: {e}")
+        });
+        (status, json)
+    }
+
+    /// Whether `/health` still answers ok.
+    pub async fn healthy(&self) -> bool {
+        match self.http.get(format!("{}/health", self.url)).send().await {
+            Ok(response) if response.status() == StatusCode::OK => response
+                .json::<serde_json::Value>()
+                .await
+                .is_ok_and(|v| v == serde_json::json!({"status": "ok"})),
+            _ => false,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Only the child this test started.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
