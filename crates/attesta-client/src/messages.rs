@@ -1,0 +1,579 @@
+//! Messages: what a conversation shows, stored in the cache as records and
+//! read back in pages by the keyset (sent_at, id), which an index makes fast
+//! however long the conversation is.
+
+use rusqlite::{OptionalExtension, Row, Transaction, params};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::Client;
+use crate::cache::{from_ms, to_ms};
+use crate::error::{Error, Result};
+use crate::ids::MsgId;
+
+/// Where a message is on its way out. Received messages are `Sent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    /// Waiting in the outbox (offline, or the server is down).
+    Queued,
+    /// The server has it.
+    Sent,
+    /// The server refused it; it can be retried.
+    Failed,
+}
+
+impl MessageState {
+    fn as_str(self) -> &'static str {
+        match self {
+            MessageState::Queued => "queued",
+            MessageState::Sent => "sent",
+            MessageState::Failed => "failed",
+        }
+    }
+
+    fn parse(text: &str) -> MessageState {
+        match text {
+            "queued" => MessageState::Queued,
+            "failed" => MessageState::Failed,
+            _ => MessageState::Sent,
+        }
+    }
+}
+
+/// What a message record holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// A text message.
+    Text,
+    /// A block of a kind this version does not know: shown as "unsupported message".
+    Unsupported,
+    /// A block that could not be opened at all: shown as "could not be verified".
+    Unreadable,
+}
+
+impl MessageKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::Unsupported => "unsupported",
+            MessageKind::Unreadable => "unreadable",
+        }
+    }
+
+    fn parse(text: &str) -> MessageKind {
+        match text {
+            "text" => MessageKind::Text,
+            "unsupported" => MessageKind::Unsupported,
+            _ => MessageKind::Unreadable,
+        }
+    }
+}
+
+/// A position in a conversation's order: (sent_at, local id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PageKey {
+    pub sent_at_ms: i64,
+    pub id: i64,
+}
+
+/// One message as a conversation shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Message {
+    pub msg_id: MsgId,
+    /// The conversation: its connector id.
+    pub conversation: String,
+    /// Sent by any device of the own party.
+    pub from_me: bool,
+    /// The author's party id.
+    pub author: String,
+    pub kind: MessageKind,
+    /// The text; `None` once deleted, or when the block could not be read.
+    pub body: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub sent_at: OffsetDateTime,
+    pub state: MessageState,
+    /// The author's signature verified with the pinned key; `false` is
+    /// shown as "could not be verified", never as genuine.
+    pub signed: bool,
+    pub edited: bool,
+    pub deleted: bool,
+    pub reply_to: Option<MsgId>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+    /// Where this message sits, for paging from it.
+    pub key: PageKey,
+}
+
+/// Where a page of messages starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Anchor {
+    /// The newest messages.
+    Latest,
+    /// Messages older than the key.
+    Before(PageKey),
+    /// Messages newer than the key.
+    After(PageKey),
+    /// Messages around one message (a reply's original, a search hit), it included.
+    Around(MsgId),
+}
+
+/// A page of messages, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessagePage {
+    pub messages: Vec<Message>,
+    /// More messages exist before the first one.
+    pub has_older: bool,
+    /// More messages exist after the last one.
+    pub has_newer: bool,
+}
+
+/// A message to store (sent here, or received and already verified).
+#[derive(Debug, Clone)]
+pub(crate) struct NewMessage {
+    pub msg_id: MsgId,
+    pub item_id: Option<String>,
+    pub conversation: String,
+    pub author: String,
+    pub from_me: bool,
+    pub kind: MessageKind,
+    pub body: Option<String>,
+    pub sent_at: OffsetDateTime,
+    pub state: MessageState,
+    pub signed: bool,
+    pub reply_to: Option<MsgId>,
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+const COLUMNS: &str = "id, msg_id, conversation, from_me, author, kind, body, sent_at, state, \
+                       signed, edited, deleted, reply_to, expires_at";
+
+fn read_row(row: &Row<'_>) -> rusqlite::Result<Message> {
+    let msg_id: Vec<u8> = row.get(1)?;
+    let reply_to: Option<Vec<u8>> = row.get(12)?;
+    let sent_at_ms: i64 = row.get(7)?;
+    let id: i64 = row.get(0)?;
+    Ok(Message {
+        msg_id: MsgId::try_from(msg_id).unwrap_or(MsgId([0; 16])),
+        conversation: row.get(2)?,
+        from_me: row.get(3)?,
+        author: row.get(4)?,
+        kind: MessageKind::parse(&row.get::<_, String>(5)?),
+        body: row.get(6)?,
+        sent_at: from_ms(sent_at_ms),
+        state: MessageState::parse(&row.get::<_, String>(8)?),
+        signed: row.get(9)?,
+        edited: row.get(10)?,
+        deleted: row.get(11)?,
+        reply_to: reply_to.and_then(|r| MsgId::try_from(r).ok()),
+        expires_at: row.get::<_, Option<i64>>(13)?.map(from_ms),
+        key: PageKey { sent_at_ms, id },
+    })
+}
+
+/// Stores a new message; `false` when its msg_id or item is already known
+/// (a replay, or the echo of a message this device sent).
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "used by the sync engine and sending, which land next"
+    )
+)]
+pub(crate) fn insert(tx: &Transaction<'_>, m: &NewMessage) -> Result<bool> {
+    let n = tx.execute(
+        "INSERT INTO messages (msg_id, item_id, conversation, author, from_me, kind, body, sent_at,
+                               state, signed, reply_to, expires_at, unread)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+         ON CONFLICT DO NOTHING",
+        params![
+            m.msg_id.0.as_slice(),
+            m.item_id,
+            m.conversation,
+            m.author,
+            m.from_me,
+            m.kind.as_str(),
+            m.body,
+            to_ms(m.sent_at),
+            m.state.as_str(),
+            m.signed,
+            m.reply_to.map(|r| r.0.to_vec()),
+            m.expires_at.map(to_ms),
+            !m.from_me,
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// Records that the server stored a message: it is sent, under this item.
+pub(crate) fn mark_sent(
+    tx: &Transaction<'_>,
+    msg_id: MsgId,
+    item_id: &str,
+) -> Result<Option<(String, MsgId)>> {
+    tx.execute(
+        "UPDATE messages SET state = 'sent', item_id = coalesce(item_id, ?2) WHERE msg_id = ?1",
+        params![msg_id.0.as_slice(), item_id],
+    )?;
+    conversation_of(tx, msg_id)
+}
+
+/// Sets a message's outgoing state; answers its conversation when it exists.
+pub(crate) fn set_state(
+    tx: &Transaction<'_>,
+    msg_id: MsgId,
+    state: MessageState,
+) -> Result<Option<(String, MsgId)>> {
+    tx.execute(
+        "UPDATE messages SET state = ?2 WHERE msg_id = ?1",
+        params![msg_id.0.as_slice(), state.as_str()],
+    )?;
+    conversation_of(tx, msg_id)
+}
+
+fn conversation_of(tx: &Transaction<'_>, msg_id: MsgId) -> Result<Option<(String, MsgId)>> {
+    Ok(tx
+        .query_row(
+            "SELECT conversation FROM messages WHERE msg_id = ?1",
+            [msg_id.0.as_slice()],
+            |r| r.get::<_, String>(0),
+        )
+        .optional()?
+        .map(|c| (c, msg_id)))
+}
+
+/// Reads one page of a conversation.
+pub(crate) fn page(
+    conn: &rusqlite::Connection,
+    conversation: &str,
+    anchor: Anchor,
+    limit: usize,
+) -> Result<MessagePage> {
+    let limit = limit.clamp(1, 1000);
+    let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
+    let older = |key: PageKey, inclusive: bool| -> Result<Vec<Message>> {
+        let cmp = if inclusive { "<=" } else { "<" };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM messages WHERE conversation = ?1 AND (sent_at, id) {cmp} (?2, ?3)
+             ORDER BY sent_at DESC, id DESC LIMIT ?4"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![conversation, key.sent_at_ms, key.id, fetch],
+            read_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    };
+    let newer = |key: PageKey| -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM messages WHERE conversation = ?1 AND (sent_at, id) > (?2, ?3)
+             ORDER BY sent_at, id LIMIT ?4"
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(
+            params![conversation, key.sent_at_ms, key.id, fetch],
+            read_row,
+        )?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    };
+    let top = PageKey {
+        sent_at_ms: i64::MAX,
+        id: i64::MAX,
+    };
+    let exists_after = |key: PageKey| -> Result<bool> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT 1 FROM messages WHERE conversation = ?1 AND (sent_at, id) > (?2, ?3) LIMIT 1",
+            )?
+            .exists(params![conversation, key.sent_at_ms, key.id])?)
+    };
+    let exists_before = |key: PageKey| -> Result<bool> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT 1 FROM messages WHERE conversation = ?1 AND (sent_at, id) < (?2, ?3) LIMIT 1",
+            )?
+            .exists(params![conversation, key.sent_at_ms, key.id])?)
+    };
+    let (messages, has_older, has_newer) = match anchor {
+        Anchor::Latest | Anchor::Before(_) => {
+            let key = match anchor {
+                Anchor::Before(key) => key,
+                _ => top,
+            };
+            let mut rows = older(key, false)?;
+            let has_older = rows.len() > limit;
+            rows.truncate(limit);
+            rows.reverse();
+            let has_newer = key != top && exists_after(rows.last().map_or(key, |m| m.key))?;
+            (rows, has_older, has_newer)
+        }
+        Anchor::After(key) => {
+            let mut rows = newer(key)?;
+            let has_newer = rows.len() > limit;
+            rows.truncate(limit);
+            let has_older = exists_before(rows.first().map_or(key, |m| m.key))?;
+            (rows, has_older, has_newer)
+        }
+        Anchor::Around(msg_id) => {
+            let center = conn
+                .query_row(
+                    "SELECT sent_at, id FROM messages WHERE msg_id = ?1 AND conversation = ?2",
+                    params![msg_id.0.as_slice(), conversation],
+                    |r| {
+                        Ok(PageKey {
+                            sent_at_ms: r.get(0)?,
+                            id: r.get(1)?,
+                        })
+                    },
+                )
+                .optional()?
+                .ok_or(Error::NotFound("message"))?;
+            // The center, up to half a page older than it, and the rest newer.
+            let half = limit / 2;
+            let mut before = older(center, true)?;
+            let has_older = before.len() > half + 1;
+            before.truncate(half + 1);
+            before.reverse();
+            let mut after = newer(center)?;
+            let room = limit.saturating_sub(before.len());
+            let has_newer = after.len() > room;
+            after.truncate(room);
+            before.extend(after);
+            (before, has_older, has_newer)
+        }
+    };
+    Ok(MessagePage {
+        messages,
+        has_older,
+        has_newer,
+    })
+}
+
+impl Client {
+    /// A page of a conversation's messages, oldest first, at most `limit` (1 to 1000).
+    pub async fn messages(
+        &self,
+        conversation: &str,
+        anchor: Anchor,
+        limit: usize,
+    ) -> Result<MessagePage> {
+        let conversation = conversation.to_owned();
+        self.inner
+            .cache
+            .run(move |c| page(c, &conversation, anchor, limit))
+            .await
+    }
+
+    /// One message by its id.
+    pub async fn message(&self, msg_id: MsgId) -> Result<Message> {
+        self.inner
+            .cache
+            .run(move |c| {
+                c.query_row(
+                    &format!("SELECT {COLUMNS} FROM messages WHERE msg_id = ?1"),
+                    [msg_id.0.as_slice()],
+                    read_row,
+                )
+                .optional()?
+                .ok_or(Error::NotFound("message"))
+            })
+            .await
+    }
+
+    /// Marks every message of a conversation as read (its unread count drops to 0).
+    pub async fn mark_read(&self, conversation: &str) -> Result<()> {
+        let conversation = conversation.to_owned();
+        self.inner
+            .cache
+            .run(move |c| {
+                c.execute(
+                    "UPDATE messages SET unread = 0 WHERE conversation = ?1 AND unread = 1",
+                    [conversation],
+                )?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::cache::{Cache, now_ms};
+
+    /// Stores a bare accepted p2p connector, the parent every message needs.
+    pub(crate) fn connector(tx: &Transaction<'_>, id: &str) {
+        tx.execute(
+            "INSERT INTO connectors (id, kind, state, role, peer_party_id, block, created_at, updated_at)
+             VALUES (?1, 'p2p', 'accepted', 'originator', 'peer', '{}', ?2, ?2)",
+            params![id, now_ms()],
+        )
+        .unwrap();
+    }
+
+    pub(crate) fn text(conversation: &str, n: i64, from_me: bool) -> NewMessage {
+        NewMessage {
+            msg_id: MsgId::random(),
+            item_id: None,
+            conversation: conversation.into(),
+            author: if from_me { "me" } else { "peer" }.into(),
+            from_me,
+            kind: MessageKind::Text,
+            body: Some(format!("message {n}")),
+            sent_at: from_ms(1_700_000_000_000 + n * 1000),
+            state: MessageState::Sent,
+            signed: true,
+            reply_to: None,
+            expires_at: None,
+        }
+    }
+
+    async fn conversation_of(count: i64) -> (tempfile::TempDir, Cache) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("cache.db")).unwrap();
+        cache
+            .transaction(move |tx| {
+                connector(tx, "c1");
+                connector(tx, "c2");
+                for n in 0..count {
+                    insert(tx, &text("c1", n, n % 3 == 0))?;
+                    insert(tx, &text("c2", n, false))?;
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        (dir, cache)
+    }
+
+    fn bodies(page: &MessagePage) -> Vec<String> {
+        page.messages
+            .iter()
+            .filter_map(|m| m.body.clone())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_latest_page_shows_the_newest_messages_oldest_first() {
+        let (_dir, cache) = conversation_of(10).await;
+        let page = cache
+            .run(|c| page(c, "c1", Anchor::Latest, 3))
+            .await
+            .unwrap();
+        assert_eq!(bodies(&page), ["message 7", "message 8", "message 9"]);
+        assert!(page.has_older);
+        assert!(!page.has_newer);
+    }
+
+    #[tokio::test]
+    async fn paging_back_and_forth_visits_every_message_once_in_order() {
+        let (_dir, cache) = conversation_of(25).await;
+        let mut seen = Vec::new();
+        let mut anchor = Anchor::Latest;
+        loop {
+            let p = cache.run(move |c| page(c, "c1", anchor, 4)).await.unwrap();
+            let mut b = bodies(&p);
+            b.extend(seen);
+            seen = b;
+            match p.messages.first() {
+                Some(first) if p.has_older => anchor = Anchor::Before(first.key),
+                _ => break,
+            }
+        }
+        let expected: Vec<String> = (0..25).map(|n| format!("message {n}")).collect();
+        assert_eq!(seen, expected);
+
+        let first = cache
+            .run(|c| {
+                page(
+                    c,
+                    "c1",
+                    Anchor::After(PageKey {
+                        sent_at_ms: 0,
+                        id: 0,
+                    }),
+                    5,
+                )
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            bodies(&first).first().map(String::as_str),
+            Some("message 0")
+        );
+        assert!(first.has_newer);
+        assert!(!first.has_older);
+    }
+
+    #[tokio::test]
+    async fn a_page_around_a_message_contains_it_and_its_neighbours() {
+        let (_dir, cache) = conversation_of(50).await;
+        let target = cache
+            .run(|c| page(c, "c1", Anchor::Latest, 1000))
+            .await
+            .unwrap()
+            .messages[20]
+            .msg_id;
+        let p = cache
+            .run(move |c| page(c, "c1", Anchor::Around(target), 6))
+            .await
+            .unwrap();
+        assert_eq!(
+            bodies(&p),
+            [
+                "message 17",
+                "message 18",
+                "message 19",
+                "message 20",
+                "message 21",
+                "message 22"
+            ]
+        );
+        assert!(p.has_older && p.has_newer);
+    }
+
+    #[tokio::test]
+    async fn paging_a_long_conversation_uses_the_keyset_index() {
+        let (_dir, cache) = conversation_of(1).await;
+        let plan: Vec<String> = cache
+            .run(|c| {
+                let mut stmt = c.prepare(
+                    "EXPLAIN QUERY PLAN SELECT id FROM messages WHERE conversation = 'c1'
+                     AND (sent_at, id) < (1, 1) ORDER BY sent_at DESC, id DESC LIMIT 50",
+                )?;
+                let rows = stmt.query_map([], |r| r.get::<_, String>(3))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
+            .await
+            .unwrap();
+        let plan = plan.join("\n");
+        assert!(plan.contains("messages_by_conversation"), "{plan}");
+        assert!(
+            !plan.contains("TEMP B-TREE"),
+            "sorting instead of walking the index: {plan}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_second_block_with_a_known_msg_id_is_not_stored_again() {
+        let (_dir, cache) = conversation_of(0).await;
+        let m = text("c1", 1, false);
+        let again = NewMessage {
+            body: Some("replayed".into()),
+            ..m.clone()
+        };
+        let (first, second) = cache
+            .transaction(move |tx| Ok((insert(tx, &m)?, insert(tx, &again)?)))
+            .await
+            .unwrap();
+        assert!(first);
+        assert!(!second);
+        let p = cache
+            .run(|c| page(c, "c1", Anchor::Latest, 10))
+            .await
+            .unwrap();
+        assert_eq!(bodies(&p), ["message 1"]);
+    }
+}
