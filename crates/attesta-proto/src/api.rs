@@ -487,6 +487,8 @@ pub struct ConnectorResponse {
     pub connector: Connector,
 }
 
+/// A short-lived wire value, so the size difference of its variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ConnectorsRequestResponse {
