@@ -8,16 +8,16 @@ export ATTESTA_PYTHON="$PWD/target/pyenv/bin/python"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+if [ -f ui/package.json ]; then
+  step "ui: type check, unit tests, build (the desktop app embeds ui/dist)"
+  (cd ui && npm run check && npm test && npm run build)
+fi
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
-
-if [ -f ui/package.json ]; then
-  step "ui: type check, unit tests, build"
-  (cd ui && npm run check && npm test && npm run build)
-fi
 
 step "cargo test (unit, property, snapshot and end-to-end tests)"
 cargo test --workspace --locked
