@@ -3,7 +3,8 @@ import { FakeBackend } from './fakeBackend';
 
 /**
  * Sample data for looking at the screens in a browser during development
- * (`npm run dev`, then `/?preview`, `/?preview&first-run`, `/?preview&offline`, `&view=...`).
+ * (`npm run dev`, then `/?preview`, `/?preview&first-run`, `/?preview&offline`, `&theme=dark`,
+ * `&click=nav-invitations,invitation-row`: clicks those test ids in turn, to reach a screen).
  * Never part of the shipped app: main.ts imports it only when `import.meta.env.DEV`.
  */
 export function previewBackend(params: URLSearchParams): Backend {
@@ -94,6 +95,23 @@ export function previewBackend(params: URLSearchParams): Backend {
     { device_id: 'd1', name: 'Laptop (Linux)', created_at: ago(60 * 24 * 40), last_seen_at: ago(0), current: true },
     { device_id: 'd2', name: 'Office desktop', created_at: ago(60 * 24 * 90), last_seen_at: ago(60 * 26), current: false },
   ];
+  clickThrough((params.get('click') ?? '').split(',').filter(Boolean));
   fake.blocked = [{ connector_id: 'b1', display_name: 'Spammer', nick: 'free-crypto', blocked_at: ago(60 * 24 * 3) }];
   return fake;
+}
+
+function clickThrough(testids: string[]): void {
+  testids.reduce(
+    (previous, testid) =>
+      previous.then(
+        () =>
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              document.querySelector<HTMLElement>(`[data-testid="${testid}"]`)?.click();
+              resolve();
+            }, 400),
+          ),
+      ),
+    Promise.resolve(),
+  );
 }
