@@ -88,7 +88,7 @@ export class FakeBackend implements Backend {
   }
 
   private id(prefix: string): string {
-    return `${prefix}${this.nextId++}`;
+    return `${prefix}-new${this.nextId++}`;
   }
 
   private subscribe<T>(event: string): Subscribe<T> {
