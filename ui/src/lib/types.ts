@@ -36,6 +36,7 @@ export type Refusal =
   | 'at_sign'
   | 'phone_shape'
   | 'confusable'
+  | 'character'
   | 'taken'
   | 'quarantine'
   | 'not_an_email'

@@ -65,6 +65,7 @@ export const en = {
   'refusal.at_sign': 'A nick cannot contain @.',
   'refusal.phone_shape': 'A nick cannot look like a phone number.',
   'refusal.confusable': 'Mixes look-alike letters from different alphabets.',
+  'refusal.character': 'Contains a character that cannot be used in a nick.',
   'refusal.taken': 'This nick is taken.',
   'refusal.quarantine': 'This nick was recently released and is in quarantine.',
   'refusal.not_an_email': 'This is not an e-mail address.',
