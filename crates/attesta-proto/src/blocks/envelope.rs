@@ -2,6 +2,7 @@
 //! `{v: 1, kind, key_ref, nonce, ct, seals?}`. Parsing it checks shapes and
 //! sizes so that everything after works on well-formed values.
 
+use ciborium::Value;
 use serde::{Deserialize, Serialize};
 
 use super::cbor::{self, bytes};
@@ -121,7 +122,8 @@ struct VersionOnly {
 
 impl Block {
     /// Parses and shape-checks a block. Never panics; refuses more than
-    /// [`MAX_BLOCK_BYTES`], deep nesting, trailing bytes and unknown fields.
+    /// [`MAX_BLOCK_BYTES`], deep nesting, trailing bytes, unknown fields and
+    /// any encoding but the deterministic one, so the outer form is not malleable.
     pub fn parse(data: &[u8]) -> Result<Block> {
         if data.len() > MAX_BLOCK_BYTES {
             return Err(Error::TooLarge);
@@ -175,7 +177,8 @@ impl Block {
         Ok(block)
     }
 
-    /// The block's CBOR.
+    /// The block's CBOR in deterministic encoding (RFC 8949 §4.2.1), the only
+    /// form [`Block::parse`] accepts: one block, one byte string.
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let (author, peer, epoch) = match &self.key_ref {
             KeyRef::Hello { author, recipient } => (Some(author), Some(recipient), None),
@@ -196,7 +199,8 @@ impl Block {
             ct: self.ct.clone(),
             seals: (!self.seals.is_empty()).then(|| self.seals.clone()),
         };
-        cbor::to_vec(&wire).map_err(Error::Encoding)
+        let value = Value::serialized(&wire).map_err(|e| Error::Encoding(e.to_string()))?;
+        cbor::to_vec(&cbor::canonical(value).map_err(Error::Encoding)?).map_err(Error::Encoding)
     }
 
     pub fn kind(&self) -> BlockKind {
