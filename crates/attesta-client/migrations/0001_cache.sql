@@ -8,8 +8,14 @@ CREATE TABLE account (
     party_id TEXT NOT NULL,
     device_id TEXT NOT NULL,
     session TEXT NOT NULL,
-    -- the private party keys (all versions), as attesta-proto serializes them
-    secret_keys BLOB NOT NULL,
+    -- the private party keys (all versions): the keyring sealed as on the
+    -- server, with the key and salt that open it (this device holds them
+    -- as it holds its session)
+    keyring BLOB NOT NULL,
+    keyring_key BLOB NOT NULL,
+    keyring_salt BLOB NOT NULL,
+    -- the password derivation parameters (JSON), for a password change
+    kdf TEXT NOT NULL,
     -- the party's current public keys, JSON as on the wire
     public_keys TEXT NOT NULL,
     -- the opaque sync cursor; NULL before the first sync
@@ -38,6 +44,9 @@ CREATE TABLE connectors (
     name TEXT,
     -- disappearing messages: seconds a sent message lives, NULL for ever
     expire_seconds INTEGER,
+    -- groups owned here: the departed members (sorted, comma-separated) a
+    -- new epoch has already answered
+    departures TEXT,
     block TEXT NOT NULL,
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL
@@ -52,14 +61,33 @@ CREATE TABLE profiles (
     updated_at INTEGER NOT NULL
 ) STRICT;
 
--- Peer keys pinned on first sight. `pending` holds keys seen later that
--- differ: the conversation shows a warning until the user accepts them.
-CREATE TABLE pinned_keys (
-    party_id TEXT PRIMARY KEY,
+-- Peer keys, every version seen. The first keys of a party are pinned on
+-- sight; keys seen later are `pending` (the conversation shows a warning)
+-- until the user accepts them. Blocks open only with pinned keys.
+CREATE TABLE peer_keys (
+    party_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
     public_keys TEXT NOT NULL,
-    pending TEXT,
-    verified INTEGER NOT NULL DEFAULT 0,
-    pinned_at INTEGER NOT NULL
+    status TEXT NOT NULL CHECK (status IN ('pinned', 'pending')),
+    seen_at INTEGER NOT NULL,
+    PRIMARY KEY (party_id, version, status)
+) STRICT;
+
+-- "Safety number verified": the signing key the user compared. It stays
+-- verified only while that key is the pinned current one.
+CREATE TABLE verified_keys (
+    party_id TEXT PRIMARY KEY,
+    sign BLOB NOT NULL
+) STRICT;
+
+-- Items that could not be opened for lack of a key (a group key not yet
+-- received, a peer key change not yet accepted): kept whole and opened
+-- again when the key arrives. Until then their message shows as "could not
+-- be verified".
+CREATE TABLE held_items (
+    item_id TEXT PRIMARY KEY,
+    connector_id TEXT NOT NULL,
+    item TEXT NOT NULL
 ) STRICT;
 
 -- A waiting HELLO, one per connector it invites to (the latest wins).
@@ -80,9 +108,10 @@ CREATE TABLE invitations (
     nick_check TEXT NOT NULL CHECK (nick_check IN ('checked', 'not_checked', 'mismatch'))
 ) STRICT;
 
--- Group keys, one per epoch, so old messages stay readable.
+-- Group keys, one per epoch, so old messages stay readable. A key may come
+-- (in a group invitation) before its connector does.
 CREATE TABLE group_keys (
-    connector_id TEXT NOT NULL REFERENCES connectors (id) ON DELETE CASCADE,
+    connector_id TEXT NOT NULL,
     epoch INTEGER NOT NULL,
     key BLOB NOT NULL,
     PRIMARY KEY (connector_id, epoch)

@@ -24,6 +24,9 @@ pub enum Error {
     /// The server answered something that is not the API (a bug or a stranger).
     #[error("the server's answer is not understood: {0}")]
     BadAnswer(String),
+    /// The nick is someone else's, or in quarantine.
+    #[error("the nick is not available ({0:?})")]
+    NickUnavailable(Unavailable),
     /// The call needs a logged-in profile.
     #[error("this profile is not logged in")]
     NotLoggedIn,
@@ -39,6 +42,18 @@ pub enum Error {
     /// An id that the local cache does not know.
     #[error("unknown {0}")]
     NotFound(&'static str),
+    /// A nick, e-mail or phone number that cannot be a token (and why).
+    #[error(transparent)]
+    Token(#[from] attesta_proto::tokens::TokenError),
+    #[error("password: {0}")]
+    Password(#[from] attesta_proto::password::Error),
+    /// The keyring did not open: a wrong password, or a damaged keyring.
+    #[error("keyring: {0}")]
+    Keyring(#[from] attesta_proto::keyring::Error),
+    #[error("block: {0}")]
+    Block(#[from] attesta_proto::blocks::Error),
+    #[error("account data: {0}")]
+    AccountData(#[from] attesta_proto::account_data::Error),
     #[error("the local cache failed: {0}")]
     Cache(#[from] rusqlite::Error),
     #[error("the profile directory cannot be used: {0}")]

@@ -35,6 +35,9 @@ pub enum Event {
     KeysChanged { party_id: String },
     /// The account's own tokens, devices, keys or data changed.
     AccountChanged,
+    /// The server ended this device's session (revoked, or logged out
+    /// elsewhere): the UI asks to log in again.
+    SessionEnded,
     /// The connection state changed.
     Sync { state: SyncState },
 }

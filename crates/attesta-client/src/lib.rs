@@ -17,19 +17,37 @@ use std::sync::Arc;
 
 use tokio::sync::{broadcast, watch};
 
+pub mod account;
+mod account_data;
 pub mod cache;
+pub mod connectors;
+pub mod conversations;
 pub mod error;
 pub mod events;
+pub mod groups;
+pub mod identity;
 pub mod ids;
 pub mod messages;
 pub mod outbox;
+pub mod sync;
 pub mod transport;
+pub mod trust;
 
+pub use account::{AccountInfo, KdfProgress, Login, RecoveryBy, Registration};
+pub use attesta_proto::api::{ConnectorKind, Device, MemberState, Role};
+pub use attesta_proto::blocks::Profile;
+pub use attesta_proto::tokens::{Token, TokenKind};
+pub use connectors::{Address, ConnectorInfo, HelloDraft, Invitation, RequestOutcome};
+pub use conversations::Conversation;
 pub use error::{Error, Result};
 pub use events::{Event, SyncState};
+pub use groups::GroupMember;
+pub use identity::OwnToken;
 pub use ids::MsgId;
 pub use messages::{Anchor, Message, MessageKind, MessagePage, MessageState, PageKey};
 pub use outbox::FlushReport;
+pub use sync::Engine;
+pub use trust::{NickCheck, Safety};
 
 use cache::Cache;
 use transport::Transport;
@@ -58,6 +76,14 @@ struct Inner {
     outbox_lock: tokio::sync::Mutex<()>,
     /// Wakes the sync engine when something was queued.
     outbox_wake: tokio::sync::Notify,
+    /// Wakes the engine after a login (or to reconnect at once).
+    engine_wake: tokio::sync::Notify,
+    /// Wakes the expiry task when a message with an earlier `expires_at` arrives.
+    expiry_wake: tokio::sync::Notify,
+    /// One catch-up at a time, so pages and the cursor stay in order.
+    sync_lock: tokio::sync::Mutex<()>,
+    /// The logged-in account's keys, in memory.
+    session: std::sync::RwLock<Option<Arc<account::Session>>>,
 }
 
 impl Client {
@@ -69,20 +95,14 @@ impl Client {
         std::fs::create_dir_all(&profile_dir)?;
         let transport = Transport::new(server)?;
         let cache = Cache::open(&profile_dir.join(CACHE_FILE))?;
-        let account = cache
-            .run(|c| {
-                use rusqlite::OptionalExtension;
-                Ok(c.query_row("SELECT server, session FROM account", [], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-                })
-                .optional()?)
-            })
-            .await?;
-        if let Some((account_server, session)) = account {
+        let stored = cache.run(|c| account::load_session(c)).await?;
+        let mut session = None;
+        if let Some((account_server, token, keys)) = stored {
             if account_server != transport.server().as_str() {
                 return Err(Error::ServerMismatch(account_server));
             }
-            transport.set_session(Some(session));
+            transport.set_session(Some(token));
+            session = Some(Arc::new(keys));
         }
         let (events, _) = broadcast::channel(EVENT_BUFFER);
         let (state, _) = watch::channel(SyncState::Offline);
@@ -95,6 +115,10 @@ impl Client {
                 state,
                 outbox_lock: tokio::sync::Mutex::new(()),
                 outbox_wake: tokio::sync::Notify::new(),
+                engine_wake: tokio::sync::Notify::new(),
+                expiry_wake: tokio::sync::Notify::new(),
+                sync_lock: tokio::sync::Mutex::new(()),
+                session: std::sync::RwLock::new(session),
             }),
         })
     }
@@ -125,13 +149,6 @@ impl Client {
     }
 
     /// Records and announces a new connection state (only when it changes).
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "used by the sync engine and sending, which land next"
-        )
-    )]
     fn set_sync_state(&self, state: SyncState) {
         let changed = self.inner.state.send_if_modified(|s| {
             let changed = *s != state;

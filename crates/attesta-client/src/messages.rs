@@ -6,10 +6,15 @@ use rusqlite::{OptionalExtension, Row, Transaction, params};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::Client;
+use attesta_proto::api::ItemsDelete;
+use attesta_proto::blocks::{Content, Delete, Edit, Header, MsgId as ProtoMsgId, Text};
+
 use crate::cache::{from_ms, to_ms};
 use crate::error::{Error, Result};
+use crate::events::Event;
 use crate::ids::MsgId;
+use crate::outbox::{self, Delivery};
+use crate::{Client, connectors};
 
 /// Where a message is on its way out. Received messages are `Sent`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -175,13 +180,6 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Message> {
 
 /// Stores a new message; `false` when its msg_id or item is already known
 /// (a replay, or the echo of a message this device sent).
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "used by the sync engine and sending, which land next"
-    )
-)]
 pub(crate) fn insert(tx: &Transaction<'_>, m: &NewMessage) -> Result<bool> {
     let n = tx.execute(
         "INSERT INTO messages (msg_id, item_id, conversation, author, from_me, kind, body, sent_at,
@@ -242,6 +240,39 @@ fn conversation_of(tx: &Transaction<'_>, msg_id: MsgId) -> Result<Option<(String
         )
         .optional()?
         .map(|c| (c, msg_id)))
+}
+
+/// Applies an edit by the message's author; `false` when there is no such
+/// message of that author (an edit by anyone else is ignored).
+pub(crate) fn edit_message_row(
+    tx: &Transaction<'_>,
+    msg_id: MsgId,
+    author: &str,
+    body: &str,
+) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE messages SET body = ?3, edited = 1
+         WHERE msg_id = ?1 AND author = ?2 AND deleted = 0 AND kind = 'text'",
+        params![msg_id.0.as_slice(), author, body],
+    )?;
+    Ok(n == 1)
+}
+
+/// Marks a message deleted by its author: the text goes, a mark stays.
+pub(crate) fn tombstone(tx: &Transaction<'_>, msg_id: MsgId, author: &str) -> Result<bool> {
+    let n = tx.execute(
+        "UPDATE messages SET body = NULL, deleted = 1 WHERE msg_id = ?1 AND author = ?2 AND deleted = 0",
+        params![msg_id.0.as_slice(), author],
+    )?;
+    Ok(n == 1)
+}
+
+/// One message by its id, if stored.
+pub(crate) fn by_id(conn: &rusqlite::Connection, msg_id: MsgId) -> Result<Option<Message>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM messages WHERE msg_id = ?1"))?
+        .query_row([msg_id.0.as_slice()], read_row)
+        .optional()?)
 }
 
 /// Reads one page of a conversation.
@@ -352,6 +383,174 @@ pub(crate) fn page(
 }
 
 impl Client {
+    /// Seals `content` for a conversation and queues it; a text is stored
+    /// as a queued message at once. Texts follow the conversation's
+    /// disappearing-message timer unless `expires_at` is given.
+    pub(crate) async fn send_content(
+        &self,
+        conversation: &str,
+        content: Content,
+        expires_at: Option<OffsetDateTime>,
+    ) -> Result<MsgId> {
+        let session = self.session()?;
+        let conversation = conversation.to_owned();
+        let (msg_id, conversation, expiring) = self
+            .inner
+            .cache
+            .transaction(move |tx| {
+                let timer: Option<i64> = tx
+                    .query_row(
+                        "SELECT expire_seconds FROM connectors WHERE id = ?1",
+                        [&conversation],
+                        |r| r.get(0),
+                    )
+                    .optional()?
+                    .ok_or(Error::NotFound("conversation"))?;
+                let now = OffsetDateTime::now_utc();
+                let is_text = matches!(content, Content::Text(_));
+                let expires_at = expires_at.or_else(|| {
+                    timer
+                        .filter(|_| is_text)
+                        .map(|s| now + time::Duration::seconds(s))
+                });
+                let mut header = Header::new(now);
+                if let Some(at) = expires_at {
+                    header = header.expiring_at(at);
+                }
+                let msg_id = MsgId(header.msg_id.0);
+                let sent_at = header.sent_at;
+                let stored = match &content {
+                    Content::Text(text) => Some(NewMessage {
+                        msg_id,
+                        item_id: None,
+                        conversation: conversation.clone(),
+                        author: session.party_id.clone(),
+                        from_me: true,
+                        kind: MessageKind::Text,
+                        body: Some(text.body.clone()),
+                        sent_at,
+                        state: MessageState::Queued,
+                        signed: true,
+                        reply_to: text.reply_to.map(|r| MsgId(r.0)),
+                        expires_at,
+                    }),
+                    _ => None,
+                };
+                let data = connectors::seal_for(tx, &session, &conversation, header, content)?;
+                if let Some(message) = &stored {
+                    insert(tx, message)?;
+                }
+                outbox::enqueue(
+                    tx,
+                    &Delivery {
+                        connector_id: conversation.clone(),
+                        data,
+                        expires_at,
+                        msg_id: stored.as_ref().map(|m| m.msg_id),
+                    },
+                )?;
+                Ok((
+                    msg_id,
+                    conversation,
+                    stored.is_some() && expires_at.is_some(),
+                ))
+            })
+            .await?;
+        self.emit(Event::MessageArrived {
+            conversation,
+            msg_id,
+        });
+        if expiring {
+            self.inner.expiry_wake.notify_one();
+        }
+        self.inner.outbox_wake.notify_one();
+        Ok(msg_id)
+    }
+
+    /// Sends a text (a reply when `reply_to` names a message). It shows at
+    /// once as queued and goes out through the outbox.
+    pub async fn send_text(
+        &self,
+        conversation: &str,
+        body: &str,
+        reply_to: Option<MsgId>,
+    ) -> Result<MsgId> {
+        if body.trim().is_empty() {
+            return Err(Error::Invalid("an empty message is not sent".into()));
+        }
+        let text = Text {
+            body: body.to_owned(),
+            reply_to: reply_to.map(|r| ProtoMsgId(r.0)),
+        };
+        self.send_content(conversation, Content::Text(text), None)
+            .await
+    }
+
+    /// Edits one of this party's own texts, for everyone.
+    pub async fn edit_message(&self, msg_id: MsgId, body: &str) -> Result<()> {
+        let message = self.own_message(msg_id).await?;
+        let edit = Edit {
+            msg_id: ProtoMsgId(msg_id.0),
+            body: body.to_owned(),
+        };
+        self.send_content(&message.conversation, Content::Edit(edit), None)
+            .await?;
+        let (author, body) = (message.author.clone(), body.to_owned());
+        self.inner
+            .cache
+            .transaction(move |tx| edit_message_row(tx, msg_id, &author, &body))
+            .await?;
+        self.emit(Event::MessageChanged {
+            conversation: message.conversation,
+            msg_id,
+        });
+        Ok(())
+    }
+
+    /// Deletes one of this party's own messages for everyone: peers keep a
+    /// "deleted" mark, and the server drops the item.
+    pub async fn delete_message(&self, msg_id: MsgId) -> Result<()> {
+        let message = self.own_message(msg_id).await?;
+        let delete = Delete {
+            msg_id: ProtoMsgId(msg_id.0),
+        };
+        self.send_content(&message.conversation, Content::Delete(delete), None)
+            .await?;
+        let author = message.author.clone();
+        let item_id = self
+            .inner
+            .cache
+            .transaction(move |tx| {
+                tombstone(tx, msg_id, &author)?;
+                Ok(tx.query_row(
+                    "SELECT item_id FROM messages WHERE msg_id = ?1",
+                    [msg_id.0.as_slice()],
+                    |r| r.get::<_, Option<String>>(0),
+                )?)
+            })
+            .await?;
+        self.emit(Event::MessageChanged {
+            conversation: message.conversation,
+            msg_id,
+        });
+        if let Some(item_id) = item_id
+            && let Err(e) = self.inner.transport.call(&ItemsDelete { item_id }).await
+        {
+            tracing::info!(error = %e, "the server keeps the deleted item until it expires");
+        }
+        Ok(())
+    }
+
+    async fn own_message(&self, msg_id: MsgId) -> Result<Message> {
+        let message = self.message(msg_id).await?;
+        if !message.from_me || message.deleted || message.kind != MessageKind::Text {
+            return Err(Error::Invalid(
+                "only own, undeleted texts can be changed".into(),
+            ));
+        }
+        Ok(message)
+    }
+
     /// A page of a conversation's messages, oldest first, at most `limit` (1 to 1000).
     pub async fn messages(
         &self,
@@ -370,15 +569,7 @@ impl Client {
     pub async fn message(&self, msg_id: MsgId) -> Result<Message> {
         self.inner
             .cache
-            .run(move |c| {
-                c.query_row(
-                    &format!("SELECT {COLUMNS} FROM messages WHERE msg_id = ?1"),
-                    [msg_id.0.as_slice()],
-                    read_row,
-                )
-                .optional()?
-                .ok_or(Error::NotFound("message"))
-            })
+            .run(move |c| by_id(c, msg_id)?.ok_or(Error::NotFound("message")))
             .await
     }
 

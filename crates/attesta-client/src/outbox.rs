@@ -25,13 +25,6 @@ pub(crate) struct Delivery {
 
 /// Queues a delivery inside the caller's transaction, so that a message and
 /// its delivery are stored together or not at all.
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "used by the sync engine and sending, which land next"
-    )
-)]
 pub(crate) fn enqueue(tx: &Transaction<'_>, delivery: &Delivery) -> Result<[u8; 16]> {
     let client_id: [u8; 16] = rand::random();
     tx.execute(

@@ -1,0 +1,632 @@
+//! The sync engine. `sync` is the truth and the push WebSocket only a hint:
+//! the engine catches up on connect and on every hint, reconnects with
+//! backoff, and reports the connection state. Each page of items is opened
+//! and verified first, then stored with the new cursor in one transaction.
+//! Expired messages leave the cache at their `expires_at`, online or not.
+
+use std::time::Duration;
+
+use attesta_proto::api::{Connector, ErrorCode, Item, PartyState, Sync};
+use attesta_proto::blocks::{self, Content, OpenContext, Opened};
+use rusqlite::{OptionalExtension, Transaction, params};
+use time::OffsetDateTime;
+use tokio::task::JoinHandle;
+
+use crate::account::Session;
+use crate::cache::{now_ms, to_ms};
+use crate::error::{Error, Result};
+use crate::events::{Event, SyncState};
+use crate::ids::MsgId;
+use crate::messages::{self, MessageKind, MessageState, NewMessage};
+use crate::{Client, connectors, groups, identity, trust};
+
+/// The first wait after a failed connection; it doubles up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Expiry runs at least this often, whatever the next known `expires_at`.
+const EXPIRY_CHECK: Duration = Duration::from_secs(30);
+
+/// The running engine. Dropping it stops it.
+pub struct Engine {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Engine {
+    /// Stops the engine and waits for it to end.
+    pub async fn stop(mut self) {
+        for task in self.tasks.drain(..) {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// What applying one page changed, for the events sent after it is stored.
+struct Applied {
+    events: Vec<Event>,
+    account_data_version: Option<u64>,
+    /// Invitations whose claimed nick is still to be checked: (connector, nick, sender).
+    nick_checks: Vec<(String, String, String)>,
+}
+
+impl Client {
+    /// Starts the background engine: push, catch-up, reconnects, outbox, expiry.
+    pub fn start(&self) -> Engine {
+        let online = self.clone();
+        let expiry = self.clone();
+        Engine {
+            tasks: vec![
+                tokio::spawn(async move { online.run_connection().await }),
+                tokio::spawn(async move { expiry.run_expiry().await }),
+            ],
+        }
+    }
+
+    /// Catches up with the server (every page until `more` is false), then
+    /// sends what waits in the outbox and drops what has expired.
+    pub async fn sync_now(&self) -> Result<()> {
+        {
+            let _one_at_a_time = self.inner.sync_lock.lock().await;
+            loop {
+                let session = self.session()?;
+                let cursor = self
+                    .inner
+                    .cache
+                    .run(|c| Ok(c.query_row("SELECT sync_cursor FROM account", [], |r| r.get(0))?))
+                    .await?;
+                let page = self
+                    .inner
+                    .transport
+                    .call(&Sync {
+                        cursor,
+                        limit: None,
+                    })
+                    .await?;
+                let more = page.more;
+                let applied = self
+                    .inner
+                    .cache
+                    .transaction(move |tx| apply(tx, &session, page))
+                    .await?;
+                self.after_page(applied).await?;
+                if !more {
+                    break;
+                }
+            }
+        }
+        self.flush_outbox().await?;
+        self.purge_expired().await?;
+        Ok(())
+    }
+
+    async fn after_page(&self, applied: Applied) -> Result<()> {
+        for event in applied.events {
+            self.emit(event);
+        }
+        for (connector_id, nick, sender) in applied.nick_checks {
+            let check = self.check_nick(Some(&nick), &sender).await;
+            let id = connector_id.clone();
+            self.inner
+                .cache
+                .run(move |c| {
+                    c.execute(
+                        "UPDATE invitations SET nick_check = ?2 WHERE connector_id = ?1",
+                        params![id, check.as_str()],
+                    )?;
+                    Ok(())
+                })
+                .await?;
+            self.emit(Event::InvitationArrived { connector_id });
+        }
+        if let Some(version) = applied.account_data_version {
+            let ours = self
+                .inner
+                .cache
+                .run(|c| {
+                    Ok(
+                        c.query_row("SELECT account_data_version FROM account", [], |r| {
+                            r.get::<_, i64>(0)
+                        })?,
+                    )
+                })
+                .await?;
+            if u64::try_from(ours).unwrap_or(0) < version {
+                self.restore_account_data().await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops messages whose time is up; answers how many.
+    pub async fn purge_expired(&self) -> Result<usize> {
+        let gone = self
+            .inner
+            .cache
+            .transaction(|tx| {
+                let now = now_ms();
+                let gone: Vec<(String, Vec<u8>)> = tx
+                    .prepare("SELECT conversation, msg_id FROM messages WHERE expires_at <= ?1")?
+                    .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                tx.execute("DELETE FROM messages WHERE expires_at <= ?1", [now])?;
+                tx.execute("DELETE FROM outbox WHERE expires_at <= ?1", [now])?;
+                Ok(gone)
+            })
+            .await?;
+        let count = gone.len();
+        for (conversation, msg_id) in gone {
+            if let Ok(msg_id) = MsgId::try_from(msg_id) {
+                self.emit(Event::MessageRemoved {
+                    conversation,
+                    msg_id,
+                });
+            }
+        }
+        Ok(count)
+    }
+
+    async fn run_expiry(&self) {
+        loop {
+            if let Err(e) = self.purge_expired().await {
+                tracing::warn!(error = %e, "expiry failed");
+            }
+            let next = self
+                .inner
+                .cache
+                .run(|c| {
+                    Ok(
+                        c.query_row("SELECT min(expires_at) FROM messages", [], |r| {
+                            r.get::<_, Option<i64>>(0)
+                        })?,
+                    )
+                })
+                .await
+                .ok()
+                .flatten();
+            let wait = next
+                .map(|at| Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0)))
+                .map_or(EXPIRY_CHECK, |d| d.min(EXPIRY_CHECK));
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = self.inner.expiry_wake.notified() => {}
+            }
+        }
+    }
+
+    async fn run_connection(&self) {
+        let mut backoff = FIRST_BACKOFF;
+        loop {
+            if self.session().is_err() {
+                self.set_sync_state(SyncState::Offline);
+                self.inner.engine_wake.notified().await;
+                continue;
+            }
+            match self.inner.transport.events().await {
+                Ok(mut push) => {
+                    self.set_sync_state(SyncState::Syncing);
+                    match self.sync_now().await {
+                        Ok(()) => {
+                            backoff = FIRST_BACKOFF;
+                            self.set_sync_state(SyncState::Online);
+                            self.stay_online(&mut push).await;
+                        }
+                        Err(e) => tracing::info!(error = %e, "catch-up failed"),
+                    }
+                    self.set_sync_state(SyncState::Offline);
+                }
+                Err(e) if e.code() == Some(ErrorCode::Unauthorized) => {
+                    tracing::warn!("the server ended this device's session");
+                    self.emit(Event::SessionEnded);
+                    self.set_sync_state(SyncState::Offline);
+                    self.inner.engine_wake.notified().await;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "cannot connect");
+                    self.set_sync_state(SyncState::Offline);
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(backoff) => {}
+                () = self.inner.engine_wake.notified() => {}
+            }
+            backoff = (backoff * 2).min(MAX_BACKOFF);
+        }
+    }
+
+    /// Follows push hints until the socket closes or a sync fails.
+    async fn stay_online(&self, push: &mut crate::transport::PushStream) {
+        loop {
+            tokio::select! {
+                hint = push.next() => {
+                    if hint.is_none() {
+                        return;
+                    }
+                    if let Err(e) = self.sync_now().await {
+                        tracing::info!(error = %e, "sync failed");
+                        return;
+                    }
+                }
+                () = self.inner.outbox_wake.notified() => {
+                    match self.flush_outbox().await {
+                        Ok(report) if report.waiting > 0 => return,
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::info!(error = %e, "outbox failed");
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Opens again the items that waited for a key, now that one arrived.
+    pub(crate) async fn reopen_held(&self) -> Result<()> {
+        let session = self.session()?;
+        let events = self
+            .inner
+            .cache
+            .transaction(move |tx| {
+                let held: Vec<String> = tx
+                    .prepare("SELECT item FROM held_items")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let mut events = Vec::new();
+                for json in held {
+                    let Ok(item) = serde_json::from_str::<Item>(&json) else {
+                        continue;
+                    };
+                    receive(tx, &session, &item, &mut events, &mut Vec::new())?;
+                }
+                Ok(events)
+            })
+            .await?;
+        for event in events {
+            self.emit(event);
+        }
+        Ok(())
+    }
+}
+
+/// Stores one sync page and its cursor. Runs inside one transaction.
+fn apply(
+    tx: &Transaction<'_>,
+    session: &Session,
+    page: attesta_proto::api::SyncResponse,
+) -> Result<Applied> {
+    let mut applied = Applied {
+        events: Vec::new(),
+        account_data_version: None,
+        nick_checks: Vec::new(),
+    };
+    if let Some(party) = &page.party {
+        apply_party(tx, party)?;
+        applied.account_data_version = Some(party.account_data_version);
+        applied.events.push(Event::AccountChanged);
+    }
+    for connector in &page.connectors {
+        apply_connector(tx, session, connector, &mut applied.events)?;
+    }
+    for item in &page.items {
+        receive(
+            tx,
+            session,
+            item,
+            &mut applied.events,
+            &mut applied.nick_checks,
+        )?;
+    }
+    for item_id in &page.removed {
+        remove_item(tx, item_id, &mut applied.events)?;
+    }
+    if !page.connectors.is_empty() {
+        groups::answer_departures(tx, session)?;
+    }
+    tx.execute("UPDATE account SET sync_cursor = ?1", [&page.cursor])?;
+    Ok(applied)
+}
+
+fn apply_party(tx: &Transaction<'_>, party: &PartyState) -> Result<()> {
+    identity::replace_all(tx, &party.tokens)?;
+    let keys =
+        serde_json::to_string(&party.public_keys).map_err(|e| Error::Invalid(e.to_string()))?;
+    tx.execute("UPDATE account SET public_keys = ?1", [keys])?;
+    Ok(())
+}
+
+fn apply_connector(
+    tx: &Transaction<'_>,
+    session: &Session,
+    connector: &Connector,
+    events: &mut Vec<Event>,
+) -> Result<()> {
+    connectors::store(tx, connector)?;
+    if let Some(peer) = &connector.peer {
+        events.extend(trust::pin(tx, &peer.party_id, &peer.public_keys)?);
+    }
+    for member in connector.members.iter().flatten() {
+        if member.party_id != session.party_id {
+            events.extend(trust::pin(tx, &member.party_id, &member.public_keys)?);
+        }
+    }
+    events.push(Event::ConnectorChanged {
+        connector_id: connector.id.clone(),
+    });
+    Ok(())
+}
+
+/// An item the server removed (expired, or deleted by its author). A message
+/// deleted by its author stays as a "deleted" mark; others leave the cache.
+fn remove_item(tx: &Transaction<'_>, item_id: &str, events: &mut Vec<Event>) -> Result<()> {
+    tx.execute("DELETE FROM held_items WHERE item_id = ?1", [item_id])?;
+    let found: Option<(String, Vec<u8>, bool)> = tx
+        .query_row(
+            "SELECT conversation, msg_id, deleted FROM messages WHERE item_id = ?1",
+            [item_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((conversation, msg_id, deleted)) = found else {
+        return Ok(());
+    };
+    if deleted {
+        return Ok(());
+    }
+    tx.execute("DELETE FROM messages WHERE item_id = ?1", [item_id])?;
+    if let Ok(msg_id) = MsgId::try_from(msg_id) {
+        events.push(Event::MessageRemoved {
+            conversation,
+            msg_id,
+        });
+    }
+    Ok(())
+}
+
+/// Whether opening failed for want of a key that may still come.
+fn may_open_later(e: &blocks::Error) -> bool {
+    matches!(
+        e,
+        blocks::Error::UnknownKeyVersion { .. } | blocks::Error::UnknownEpoch(_)
+    )
+}
+
+/// Opens, verifies and stores one item. A block that does not open is kept
+/// as a message that "could not be verified", never as genuine.
+fn receive(
+    tx: &Transaction<'_>,
+    session: &Session,
+    item: &Item,
+    events: &mut Vec<Event>,
+    nick_checks: &mut Vec<(String, String, String)>,
+) -> Result<()> {
+    let known_connector = tx
+        .prepare_cached("SELECT 1 FROM connectors WHERE id = ?1")?
+        .exists([&item.connectors_id])?;
+    if !known_connector {
+        tracing::warn!("an item for a connector this device does not know; skipped");
+        return Ok(());
+    }
+    let directory = trust::Directory(tx);
+    let ctx = OpenContext {
+        party_id: &session.party_id,
+        keyring: &session.keyring,
+        directory: &directory,
+    };
+    let opened = blocks::open(&item.data, &item.connectors_id, &ctx);
+    let from_me = item.author_party_id == session.party_id;
+    let opened = match opened {
+        Ok(opened) if opened.payload.author == item.author_party_id => opened,
+        Ok(_) => return store_unreadable(tx, item, from_me, false, events),
+        Err(e) => {
+            tracing::info!(error = %e, "a block could not be verified");
+            return store_unreadable(tx, item, from_me, may_open_later(&e), events);
+        }
+    };
+    let payload_id = MsgId(opened.payload.msg_id.0);
+    let first_sight = tx.execute(
+        "INSERT INTO seen_blocks (msg_id, item_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        params![payload_id.0.as_slice(), item.id],
+    )? == 1;
+    tx.execute("DELETE FROM held_items WHERE item_id = ?1", [&item.id])?;
+    if !first_sight {
+        // Our own message coming back is not a replay: it only confirms the send.
+        let seen_item: Option<String> = tx
+            .query_row(
+                "SELECT item_id FROM seen_blocks WHERE msg_id = ?1",
+                [payload_id.0.as_slice()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if seen_item.as_deref() != Some(item.id.as_str()) {
+            tracing::info!("a replayed block was dropped");
+        }
+        return Ok(());
+    }
+    let replaced: Option<Vec<u8>> = tx
+        .query_row(
+            "SELECT msg_id FROM messages WHERE item_id = ?1",
+            [&item.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if replaced.is_some() {
+        // It was stored as "could not be verified" while a key was missing.
+        tx.execute("DELETE FROM messages WHERE item_id = ?1", [&item.id])?;
+    }
+    let expires_at = earlier(opened.payload.expires_at, item.expires_at);
+    if expires_at.is_some_and(|at| to_ms(at) <= now_ms()) {
+        return Ok(());
+    }
+    apply_content(
+        tx,
+        session,
+        item,
+        &opened,
+        from_me,
+        expires_at,
+        events,
+        nick_checks,
+    )
+}
+
+fn earlier(a: Option<OffsetDateTime>, b: Option<OffsetDateTime>) -> Option<OffsetDateTime> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_content(
+    tx: &Transaction<'_>,
+    session: &Session,
+    item: &Item,
+    opened: &Opened,
+    from_me: bool,
+    expires_at: Option<OffsetDateTime>,
+    events: &mut Vec<Event>,
+    nick_checks: &mut Vec<(String, String, String)>,
+) -> Result<()> {
+    let payload = &opened.payload;
+    let msg_id = MsgId(payload.msg_id.0);
+    let conversation = item.connectors_id.clone();
+    let message = |kind: MessageKind, body: Option<String>, reply_to: Option<MsgId>| NewMessage {
+        msg_id,
+        item_id: Some(item.id.clone()),
+        conversation: conversation.clone(),
+        author: payload.author.clone(),
+        from_me,
+        kind,
+        body,
+        sent_at: payload.sent_at,
+        state: MessageState::Sent,
+        signed: true,
+        reply_to,
+        expires_at,
+    };
+    match &payload.content {
+        Content::Text(text) => {
+            let reply_to = text.reply_to.map(|r| MsgId(r.0));
+            if messages::insert(
+                tx,
+                &message(MessageKind::Text, Some(text.body.clone()), reply_to),
+            )? {
+                events.push(Event::MessageArrived {
+                    conversation,
+                    msg_id,
+                });
+            } else if let Some(changed) = messages::mark_sent(tx, msg_id, &item.id)? {
+                events.push(Event::MessageChanged {
+                    conversation: changed.0,
+                    msg_id,
+                });
+            }
+        }
+        Content::Edit(edit) => {
+            let target = MsgId(edit.msg_id.0);
+            if messages::edit_message_row(tx, target, &payload.author, &edit.body)? {
+                events.push(Event::MessageChanged {
+                    conversation,
+                    msg_id: target,
+                });
+            }
+        }
+        Content::Delete(delete) => {
+            let target = MsgId(delete.msg_id.0);
+            if messages::tombstone(tx, target, &payload.author)? {
+                events.push(Event::MessageChanged {
+                    conversation,
+                    msg_id: target,
+                });
+            }
+        }
+        Content::Hello(hello) => {
+            connectors::receive_hello(
+                tx,
+                session,
+                item,
+                payload,
+                hello,
+                from_me,
+                events,
+                nick_checks,
+            )?;
+        }
+        Content::Profile(profile) => {
+            connectors::remember_profile(tx, &payload.author, profile)?;
+            events.push(Event::ConnectorChanged {
+                connector_id: conversation,
+            });
+        }
+        Content::GroupKey(_) => {
+            if let Some(key) = &opened.group_key {
+                trust::keep_group_key(tx, &conversation, key)?;
+                events.push(Event::ConnectorChanged {
+                    connector_id: conversation,
+                });
+            }
+        }
+        Content::Reaction(_) | Content::Receipt(_) => {}
+        Content::Unknown { .. } => {
+            if messages::insert(tx, &message(MessageKind::Unsupported, None, None))? {
+                events.push(Event::MessageArrived {
+                    conversation,
+                    msg_id,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Keeps a block that did not open as a visible "could not be verified"
+/// message; when a key may still come, the item is held to be opened again.
+fn store_unreadable(
+    tx: &Transaction<'_>,
+    item: &Item,
+    from_me: bool,
+    hold: bool,
+    events: &mut Vec<Event>,
+) -> Result<()> {
+    if hold {
+        let json = serde_json::to_string(item).map_err(|e| Error::Invalid(e.to_string()))?;
+        tx.execute(
+            "INSERT INTO held_items (item_id, connector_id, item) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+            params![item.id, item.connectors_id, json],
+        )?;
+    }
+    let msg_id = MsgId::random();
+    let stored = messages::insert(
+        tx,
+        &NewMessage {
+            msg_id,
+            item_id: Some(item.id.clone()),
+            conversation: item.connectors_id.clone(),
+            author: item.author_party_id.clone(),
+            from_me,
+            kind: MessageKind::Unreadable,
+            body: None,
+            sent_at: item.created_at,
+            state: MessageState::Sent,
+            signed: false,
+            reply_to: None,
+            expires_at: item.expires_at,
+        },
+    )?;
+    if stored {
+        events.push(Event::MessageArrived {
+            conversation: item.connectors_id.clone(),
+            msg_id,
+        });
+    }
+    Ok(())
+}
