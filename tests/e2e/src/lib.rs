@@ -1,0 +1,10 @@
+//! Scenarios across the parts of Attesta: the real server binary on a
+//! loopback port, real clients on their own profile directories, the real
+//! `attesta` CLI, and a real SMTP sink for confirmation mail.
+
+pub mod binaries;
+pub mod mail;
+pub mod server;
+pub mod world;
+
+pub use world::{PASSWORD, PATIENCE, Person, Setup, World};

@@ -1,0 +1,290 @@
+//! The cast of every scenario: a real server and real clients, each on its
+//! own profile directory, registered and logged in over HTTP. Tests read as
+//! stories: `world.alice.connect_by_nick(&world.bob, "hi")`.
+
+use std::future::Future;
+use std::ops::Deref;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use attesta_client::{
+    Address, Anchor, Client, HelloDraft, Invitation, Login, Message, Registration, RequestOutcome,
+};
+
+use crate::mail::MailSink;
+use crate::server::Server;
+
+/// Everyone's password: scenarios are about messages, not passwords.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// How long a scenario waits for something to arrive before it fails.
+/// Generous: tests assert what happens, never how fast.
+pub const PATIENCE: Duration = Duration::from_secs(60);
+
+/// The people and the server of one scenario. Fields drop in order: the
+/// clients first, then the server and the mail sink, then their files.
+pub struct World {
+    pub alice: Person,
+    /// Alice's second computer, logged in to her account.
+    pub alice_laptop: Person,
+    pub bob: Person,
+    pub carol: Person,
+    pub server: Server,
+    pub mail: Option<MailSink>,
+    files: tempfile::TempDir,
+}
+
+/// What a scenario needs besides the cast.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Setup {
+    /// Start an SMTP sink and send confirmation mail to it.
+    pub mail: bool,
+}
+
+impl World {
+    /// A server and alice (two devices), bob and carol, each registered
+    /// with a searchable nick.
+    pub async fn start() -> World {
+        World::start_with(Setup::default()).await
+    }
+
+    pub async fn start_with(setup: Setup) -> World {
+        let files = tempfile::tempdir().expect("a temporary directory");
+        let mail = setup.mail.then(MailSink::start);
+        let mut env = vec![(
+            "ATTESTA_OUTBOX".to_owned(),
+            files.path().join("outbox.jsonl").display().to_string(),
+        )];
+        env.extend(mail.iter().flat_map(MailSink::server_env));
+        let server = Server::start(&files.path().join("server"), env);
+        let url = server.url();
+        let (alice, bob, carol) = tokio::join!(
+            Person::register(files.path(), &url, "alice"),
+            Person::register(files.path(), &url, "bobby"),
+            Person::register(files.path(), &url, "carol"),
+        );
+        let alice_laptop = Person::log_in(files.path(), &url, "alice_laptop", &alice.nick).await;
+        World {
+            alice,
+            alice_laptop,
+            bob,
+            carol,
+            server,
+            mail,
+            files,
+        }
+    }
+
+    /// A new device of `person`'s account that logs in now.
+    pub async fn new_device_of(&self, person: &Person, device: &str) -> Person {
+        Person::log_in(self.files.path(), &self.server.url(), device, &person.nick).await
+    }
+
+    /// The mail sink (the scenario must have asked for it).
+    pub fn mail(&self) -> &MailSink {
+        self.mail
+            .as_ref()
+            .expect("this scenario did not start the mail sink")
+    }
+
+    /// Where the CLI keeps a new profile of this world.
+    pub fn profile_dir(&self, name: &str) -> std::path::PathBuf {
+        self.files.path().join(name)
+    }
+}
+
+/// One device of one person: a real client with its own profile.
+pub struct Person {
+    /// The person's first nick (searchable), also their display name's source.
+    pub nick: String,
+    pub client: Client,
+}
+
+impl Deref for Person {
+    type Target = Client;
+
+    fn deref(&self) -> &Client {
+        &self.client
+    }
+}
+
+impl Person {
+    async fn open(files: &Path, server: &str, device: &str, nick: &str) -> Person {
+        let client = Client::open(files.join(device), server)
+            .await
+            .expect("opening a profile");
+        Person {
+            nick: nick.to_owned(),
+            client,
+        }
+    }
+
+    async fn register(files: &Path, server: &str, nick: &str) -> Person {
+        let person = Person::open(files, server, nick, nick).await;
+        person
+            .client
+            .register(
+                Registration {
+                    nick: nick.to_owned(),
+                    password: PASSWORD.to_owned(),
+                    searchable: true,
+                    device_name: format!("{nick}'s desktop"),
+                },
+                |_| {},
+            )
+            .await
+            .unwrap_or_else(|e| panic!("registering {nick}: {e}"));
+        person
+    }
+
+    async fn log_in(files: &Path, server: &str, device: &str, nick: &str) -> Person {
+        let person = Person::open(files, server, device, nick).await;
+        person
+            .client
+            .login(
+                Login {
+                    login: nick.to_owned(),
+                    password: PASSWORD.to_owned(),
+                    device_name: device.to_owned(),
+                    region: None,
+                },
+                |_| {},
+            )
+            .await
+            .unwrap_or_else(|e| panic!("logging {device} in as {nick}: {e}"));
+        person
+    }
+
+    /// The party id of the account.
+    pub fn party_id(&self) -> String {
+        self.client
+            .account()
+            .map(|account| account.party_id)
+            .expect("a logged-in person")
+    }
+
+    /// The HELLO a person writes: their nick as display name and presented nick.
+    pub fn hello(&self, message: &str) -> HelloDraft {
+        HelloDraft {
+            message: message.to_owned(),
+            display_name: display_name(&self.nick),
+            nick: Some(self.nick.clone()),
+        }
+    }
+
+    /// Asks to connect with whoever `to` names and sends the HELLO.
+    pub async fn connect(&self, to: Address, message: &str) -> RequestOutcome {
+        let outcome = self
+            .client
+            .request_connector(&to, self.hello(message))
+            .await
+            .expect("requesting a connector");
+        self.deliver().await;
+        outcome
+    }
+
+    /// Connects with `peer` by their nick; answers the connector id.
+    pub async fn connect_by_nick(&self, peer: &Person, message: &str) -> String {
+        match self
+            .connect(Address::Nick(peer.nick.clone()), message)
+            .await
+        {
+            RequestOutcome::Requested { connector_id, .. } => connector_id,
+            RequestOutcome::NotFound => panic!("{} was not found by nick", peer.nick),
+        }
+    }
+
+    /// Sends a text and waits until the server has it.
+    pub async fn say(&self, conversation: &str, body: &str) -> attesta_client::MsgId {
+        let msg_id = self
+            .client
+            .send_text(conversation, body, None)
+            .await
+            .expect("sending a text");
+        self.deliver().await;
+        msg_id
+    }
+
+    /// Sends what waits in the outbox and insists that all of it went.
+    pub async fn deliver(&self) {
+        let report = self
+            .client
+            .flush_outbox()
+            .await
+            .expect("flushing the outbox");
+        assert_eq!(
+            (report.failed, report.waiting),
+            (0, 0),
+            "the server did not take everything: {report:?}"
+        );
+    }
+
+    /// Syncs until `found` finds something, and answers it.
+    pub async fn eventually<T, F, Fut>(&self, what: &str, mut found: F) -> T
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Option<T>>,
+    {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            self.client.sync_now().await.expect("syncing");
+            if let Some(value) = found().await {
+                return value;
+            }
+            assert!(Instant::now() < deadline, "{} never saw {what}", self.nick);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits for a waiting invitation from `sender`.
+    pub async fn invitation_from(&self, sender: &Person) -> Invitation {
+        let from = sender.party_id();
+        self.eventually(&format!("an invitation from {}", sender.nick), || async {
+            self.client
+                .invitations()
+                .await
+                .expect("listing invitations")
+                .into_iter()
+                .find(|i| i.from_party_id.as_deref() == Some(from.as_str()))
+        })
+        .await
+    }
+
+    /// Every message of a conversation in this device's cache, oldest first.
+    pub async fn history(&self, conversation: &str) -> Vec<Message> {
+        self.client
+            .messages(conversation, Anchor::Latest, 1000)
+            .await
+            .expect("reading messages")
+            .messages
+    }
+
+    /// The texts of a conversation as (sent by me, body), oldest first.
+    pub async fn texts(&self, conversation: &str) -> Vec<(bool, String)> {
+        self.history(conversation)
+            .await
+            .into_iter()
+            .filter_map(|m| m.body.map(|body| (m.from_me, body)))
+            .collect()
+    }
+
+    /// Syncs until the conversation holds a message with this body.
+    pub async fn receives(&self, conversation: &str, body: &str) -> Message {
+        self.eventually(&format!("the message {body:?}"), || async {
+            self.history(conversation)
+                .await
+                .into_iter()
+                .find(|m| m.body.as_deref() == Some(body))
+        })
+        .await
+    }
+}
+
+/// "alice" → "Alice".
+fn display_name(nick: &str) -> String {
+    let mut chars = nick.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
