@@ -1,0 +1,231 @@
+//! Two real clients against the real server binary: register, connect by
+//! nick with a HELLO, accept, and exchange messages. The server binary must
+//! be built first (`cargo build -p attesta-server`).
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use attesta_client::{
+    Address, Anchor, Client, HelloDraft, Login, MemberState, MessageState, NickCheck, Profile,
+    Registration, RequestOutcome,
+};
+
+/// The server process, stopped when the test ends.
+struct Server {
+    child: Child,
+    url: String,
+    _data: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn server_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let binary = target.join("debug").join("attesta-server");
+    assert!(
+        binary.exists(),
+        "build the server first: cargo build -p attesta-server ({})",
+        binary.display()
+    );
+    binary
+}
+
+fn start_server() -> Server {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(server_binary())
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let address = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the server prints its address")
+        .to_owned();
+    Server {
+        child,
+        url: format!("http://{address}"),
+        _data: data,
+    }
+}
+
+async fn registered(server: &Server, dir: &tempfile::TempDir, nick: &str) -> Client {
+    let client = Client::open(dir.path(), &server.url).await.unwrap();
+    let steps = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = steps.clone();
+    client
+        .register(
+            Registration {
+                nick: nick.into(),
+                password: format!("{nick} has a long password"),
+                searchable: true,
+                device_name: "laptop".into(),
+            },
+            move |step| seen.lock().unwrap().push(step),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        steps.lock().unwrap().len(),
+        2,
+        "the UI hears when derivation starts and ends"
+    );
+    client
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_people_connect_by_nick_and_talk() {
+    let server = start_server();
+    let (alice_dir, bob_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alice = registered(&server, &alice_dir, "alice liddell").await;
+    let bob = registered(&server, &bob_dir, "bob the builder").await;
+
+    let outcome = bob
+        .request_connector(
+            &Address::Nick("Alice  Liddell".into()),
+            HelloDraft {
+                message: "Hi Alice, it's Bob from the workshop".into(),
+                display_name: "Bob".into(),
+                nick: Some("bob the builder".into()),
+            },
+        )
+        .await
+        .unwrap();
+    let RequestOutcome::Requested {
+        connector_id,
+        state,
+    } = outcome
+    else {
+        panic!("alice is searchable")
+    };
+    assert_eq!(state, MemberState::Waiting);
+    bob.sync_now().await.unwrap();
+    assert_eq!(bob.queued_count().await.unwrap(), 0, "the HELLO went out");
+
+    alice.sync_now().await.unwrap();
+    let invitations = alice.invitations().await.unwrap();
+    assert_eq!(invitations.len(), 1);
+    let invitation = &invitations[0];
+    assert_eq!(invitation.connector_id, connector_id);
+    assert_eq!(invitation.display_name.as_deref(), Some("Bob"));
+    assert_eq!(
+        invitation.message.as_deref(),
+        Some("Hi Alice, it's Bob from the workshop")
+    );
+    assert_eq!(invitation.searched.as_deref(), Some("alice liddell"));
+    assert!(invitation.signed);
+    assert_eq!(invitation.nick_check, NickCheck::Checked);
+    let safety = invitation.safety_number.clone().unwrap();
+    assert_eq!(safety.len(), 60);
+
+    let nobody = bob
+        .request_connector(&Address::Nick("nobody here".into()), HelloDraft::default())
+        .await
+        .unwrap();
+    assert_eq!(nobody, RequestOutcome::NotFound);
+
+    alice
+        .accept(
+            &connector_id,
+            Some(Profile {
+                display_name: "Alice".into(),
+                nick: None,
+                avatar: None,
+            }),
+        )
+        .await
+        .unwrap();
+    alice.sync_now().await.unwrap();
+    assert!(alice.invitations().await.unwrap().is_empty());
+    bob.sync_now().await.unwrap();
+    assert_eq!(
+        bob.connector(&connector_id).await.unwrap().state,
+        MemberState::Accepted
+    );
+    assert_eq!(
+        bob.safety_number(&connector_id).await.unwrap().digits,
+        safety,
+        "both sides see one number"
+    );
+
+    let sent = bob
+        .send_text(&connector_id, "Tea at five?", None)
+        .await
+        .unwrap();
+    assert_eq!(bob.message(sent).await.unwrap().state, MessageState::Queued);
+    bob.sync_now().await.unwrap();
+    assert_eq!(bob.message(sent).await.unwrap().state, MessageState::Sent);
+
+    alice.sync_now().await.unwrap();
+    let page = alice
+        .messages(&connector_id, Anchor::Latest, 50)
+        .await
+        .unwrap();
+    let last = page.messages.last().unwrap();
+    assert_eq!(last.body.as_deref(), Some("Tea at five?"));
+    assert!(last.signed && !last.from_me);
+    let conversations = alice.conversations().await.unwrap();
+    assert_eq!(
+        conversations[0].unread, 2,
+        "the HELLO and the text are unread"
+    );
+
+    let reply = alice
+        .send_text(&connector_id, "Yes!", Some(sent))
+        .await
+        .unwrap();
+    alice.sync_now().await.unwrap();
+    alice.edit_message(reply, "Yes, gladly!").await.unwrap();
+    alice.sync_now().await.unwrap();
+    bob.sync_now().await.unwrap();
+    let answer = bob.message(reply).await.unwrap();
+    assert_eq!(answer.body.as_deref(), Some("Yes, gladly!"));
+    assert!(answer.edited);
+    assert_eq!(answer.reply_to, Some(sent));
+
+    // A second device of Alice's reads the whole history as her own.
+    let second_dir = tempfile::tempdir().unwrap();
+    let second = Client::open(second_dir.path(), &server.url).await.unwrap();
+    second
+        .login(
+            Login {
+                login: "alice liddell".into(),
+                password: "alice liddell has a long password".into(),
+                device_name: "phone".into(),
+                region: None,
+            },
+            |_| {},
+        )
+        .await
+        .unwrap();
+    second.sync_now().await.unwrap();
+    let history = second
+        .messages(&connector_id, Anchor::Latest, 50)
+        .await
+        .unwrap();
+    let mine = history.messages.iter().find(|m| m.msg_id == reply).unwrap();
+    assert!(mine.from_me);
+    assert_eq!(mine.body.as_deref(), Some("Yes, gladly!"));
+    let tokens = second.tokens().await.unwrap();
+    assert_eq!(
+        tokens[0].value.as_deref(),
+        Some("alice liddell"),
+        "the plain nick came through account_data"
+    );
+}
