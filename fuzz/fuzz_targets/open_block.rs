@@ -21,13 +21,23 @@ fn reader() -> &'static Reader {
         let mut known = KnownKeys::new();
         known.add_party("ada", PartyKeys::generate(1).public().clone());
         known.add_group_key("c1", GroupKey::generate(1));
-        Reader { keyring: Keyring::new(PartyKeys::generate(1)), known }
+        Reader {
+            keyring: Keyring::new(PartyKeys::generate(1)),
+            known,
+        }
     })
 }
 
 fuzz_target!(|data: &[u8]| {
     let reader = reader();
     let _ = Block::parse(data);
-    let ctx = OpenContext { party_id: "bob", keyring: &reader.keyring, directory: &reader.known };
-    assert!(open(data, "c1", &ctx).is_err(), "random bytes opened as a block");
+    let ctx = OpenContext {
+        party_id: "bob",
+        keyring: &reader.keyring,
+        directory: &reader.known,
+    };
+    assert!(
+        open(data, "c1", &ctx).is_err(),
+        "random bytes opened as a block"
+    );
 });
