@@ -2,8 +2,6 @@
 //! byte, and nothing else. No I/O lives here, so the server, the client and any
 //! future client share one implementation of tokens, API types and blocks.
 
-#![cfg_attr(test, allow(clippy::unwrap_used))]
-
 pub mod account_data;
 pub mod api;
 pub mod blocks;

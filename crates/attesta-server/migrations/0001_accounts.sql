@@ -36,3 +36,45 @@ CREATE TABLE changes (
     ref_id TEXT
 ) STRICT;
 CREATE INDEX changes_party ON changes (party_id, seq);
+
+-- A party's tokens. A confirmed token belongs to one party at a time; an
+-- address waiting for its code may be claimed by several.
+CREATE TABLE tokens (
+    party_id TEXT NOT NULL REFERENCES parties (id),
+    token BLOB NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('nick', 'email', 'phone')),
+    searchable INTEGER NOT NULL DEFAULT 0 CHECK (searchable IN (0, 1)),
+    confirmed INTEGER NOT NULL DEFAULT 0 CHECK (confirmed IN (0, 1)),
+    -- What `searchable` becomes when an address is confirmed.
+    searchable_on_confirm INTEGER NOT NULL DEFAULT 0 CHECK (searchable_on_confirm IN (0, 1)),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (party_id, token),
+    CHECK (kind <> 'nick' OR confirmed = 1)
+) STRICT;
+CREATE UNIQUE INDEX tokens_holder ON tokens (token) WHERE confirmed = 1;
+
+-- Removed nicks: until `until` nobody but their former owner may take them.
+CREATE TABLE quarantine (
+    token BLOB PRIMARY KEY,
+    party_id TEXT NOT NULL REFERENCES parties (id),
+    until INTEGER NOT NULL
+) STRICT;
+
+-- When a party removed a nick: at most so many removals in 30 days.
+CREATE TABLE nick_removals (
+    party_id TEXT NOT NULL REFERENCES parties (id),
+    at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX nick_removals_party ON nick_removals (party_id, at);
+
+-- One-time codes sent to an address: to confirm it for a party, or to
+-- recover the party that holds it. Only a hash of the code is kept.
+CREATE TABLE codes (
+    purpose TEXT NOT NULL CHECK (purpose IN ('confirm', 'recover')),
+    party_id TEXT NOT NULL REFERENCES parties (id),
+    token BLOB NOT NULL,
+    code_hash BLOB NOT NULL,
+    expires_at INTEGER NOT NULL,
+    tries_left INTEGER NOT NULL,
+    PRIMARY KEY (purpose, party_id, token)
+) STRICT;

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -25,4 +25,103 @@ pub struct Config {
     /// Largest request body in bytes; larger ones are refused before they are read.
     #[arg(long, env = "ATTESTA_REQUEST_MAX_BYTES", default_value_t = 2 * 1024 * 1024)]
     pub request_max_bytes: usize,
+
+    /// Where confirmation and recovery codes are appended as JSON lines
+    /// (`{"to", "kind", "code"}`) when no SMTP server or SMS gateway is
+    /// configured for their kind: for development and tests.
+    #[arg(long, env = "ATTESTA_OUTBOX")]
+    pub outbox: Option<PathBuf>,
+
+    /// SMTP server for e-mail codes; without it e-mail goes to the outbox.
+    #[arg(long, env = "ATTESTA_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port (default: 25, 587 with STARTTLS, 465 with TLS).
+    #[arg(long, env = "ATTESTA_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+
+    /// How the SMTP connection is protected.
+    #[arg(long, env = "ATTESTA_SMTP_TLS", value_enum, default_value_t = SmtpTls::Starttls)]
+    pub smtp_tls: SmtpTls,
+
+    /// The From address of code mail.
+    #[arg(
+        long,
+        env = "ATTESTA_SMTP_FROM",
+        default_value = "Attesta <no-reply@localhost>"
+    )]
+    pub smtp_from: String,
+
+    #[arg(long, env = "ATTESTA_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+
+    #[arg(long, env = "ATTESTA_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+
+    /// SMS gateway for phone codes: `{"to", "text"}` is POSTed here as JSON;
+    /// without it phone codes go to the outbox.
+    #[arg(long, env = "ATTESTA_SMS_GATEWAY_URL")]
+    pub sms_gateway_url: Option<String>,
+
+    /// Bearer token sent to the SMS gateway, if it wants one.
+    #[arg(long, env = "ATTESTA_SMS_GATEWAY_TOKEN", hide_env_values = true)]
+    pub sms_gateway_token: Option<String>,
+
+    /// Nicks a party may hold at once.
+    #[arg(long, env = "ATTESTA_NICK_MAX", default_value_t = 5)]
+    pub nick_max: u32,
+
+    /// Nick removals a party may make in any 30 days.
+    #[arg(long, env = "ATTESTA_NICK_REMOVALS_PER_30_DAYS", default_value_t = 5)]
+    pub nick_removals_per_30_days: u32,
+
+    /// Days a removed nick stays reserved for its former owner.
+    #[arg(long, env = "ATTESTA_NICK_QUARANTINE_DAYS", default_value_t = 90)]
+    pub nick_quarantine_days: u32,
+
+    /// Minutes a confirmation or recovery code is valid.
+    #[arg(long, env = "ATTESTA_CODE_MINUTES", default_value_t = 15)]
+    pub code_minutes: u32,
+
+    /// Tries a code allows before it is used up.
+    #[arg(long, env = "ATTESTA_CODE_TRIES", default_value_t = 5)]
+    pub code_tries: u32,
+
+    /// Codes sent to one address or number per hour.
+    #[arg(
+        long,
+        env = "ATTESTA_CODES_PER_DESTINATION_PER_HOUR",
+        default_value_t = 5
+    )]
+    pub codes_per_destination_per_hour: u32,
+
+    /// Codes one party may have sent per hour.
+    #[arg(long, env = "ATTESTA_CODES_PER_PARTY_PER_HOUR", default_value_t = 10)]
+    pub codes_per_party_per_hour: u32,
+
+    /// Login tries per token per 15 minutes.
+    #[arg(long, env = "ATTESTA_LOGIN_PER_TOKEN", default_value_t = 10)]
+    pub login_per_token: u32,
+
+    /// Login (and recovery) tries per client address per 15 minutes.
+    #[arg(long, env = "ATTESTA_LOGIN_PER_ADDRESS", default_value_t = 100)]
+    pub login_per_address: u32,
+
+    /// `parties_lookup` calls per party per hour.
+    #[arg(long, env = "ATTESTA_LOOKUPS_PER_HOUR", default_value_t = 60)]
+    pub lookups_per_hour: u32,
+
+    /// `token_compute` calls per client address per hour.
+    #[arg(long, env = "ATTESTA_TOKEN_COMPUTE_PER_HOUR", default_value_t = 600)]
+    pub token_compute_per_hour: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SmtpTls {
+    /// Plain SMTP: only for a server on the same host or in tests.
+    None,
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
 }

@@ -22,8 +22,16 @@ use crate::{AppState, Error, Result};
 /// The whole router: every method, `/health`, and API-shaped answers for
 /// unknown paths, wrong HTTP methods and panics.
 pub fn router(state: AppState) -> Router {
-    Api::default()
-        .router
+    let domains = [crate::accounts::routes, crate::tokens::routes];
+    let api = domains
+        .into_iter()
+        .fold(Api::default(), |api, routes| routes(api));
+    let openapi = Json(crate::openapi::document(&api.methods));
+    api.router
+        .route(
+            &format!("{PATH_PREFIX}openapi.json"),
+            get(move || async move { openapi }),
+        )
         .route("/health", get(health))
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_http_method)
@@ -51,6 +59,33 @@ async fn wrong_http_method() -> Error {
 #[derive(Default)]
 pub struct Api {
     router: Router<AppState>,
+    methods: Vec<MethodInfo>,
+}
+
+/// What the OpenAPI document says of a registered method.
+#[derive(Debug, Clone)]
+pub struct MethodInfo {
+    pub name: &'static str,
+    pub needs_session: bool,
+    pub request: &'static str,
+    pub response: &'static str,
+}
+
+impl MethodInfo {
+    fn of<M: Method>() -> Self {
+        MethodInfo {
+            name: M::NAME,
+            needs_session: M::NEEDS_SESSION,
+            request: short_type_name::<M>(),
+            response: short_type_name::<M::Response>(),
+        }
+    }
+}
+
+/// `attesta_proto::api::AuthLogin` → `AuthLogin`.
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    full.rsplit("::").next().unwrap_or(full)
 }
 
 impl Api {
@@ -68,9 +103,7 @@ impl Api {
                 async move { response.await.map(Json) }
             },
         );
-        Api {
-            router: self.router.route(&path::<M>(), route),
-        }
+        self.add::<M>(route)
     }
 
     /// A method that needs a session; the session is checked before the body is read.
@@ -92,14 +125,18 @@ impl Api {
                 async move { response.await.map(Json) }
             },
         );
+        self.add::<M>(route)
+    }
+
+    fn add<M: Method>(mut self, route: axum::routing::MethodRouter<AppState>) -> Self {
+        self.methods.push(MethodInfo::of::<M>());
         Api {
-            router: self.router.route(&path::<M>(), route),
+            router: self
+                .router
+                .route(&format!("{PATH_PREFIX}{}", M::NAME), route),
+            methods: self.methods,
         }
     }
-}
-
-fn path<M: Method>() -> String {
-    format!("{PATH_PREFIX}{}", M::NAME)
 }
 
 /// The client's network address, the key of per-address rate limits.
@@ -142,7 +179,7 @@ impl FromRequestParts<AppState> for Caller {
         let session = bearer(&parts.headers).ok_or(Error::Unauthorized)?;
         let (party_id, device_id) = state
             .store
-            .session_device(&session_hash(session))?
+            .session_device(&session_hash(session), time::OffsetDateTime::now_utc())?
             .ok_or(Error::Unauthorized)?;
         Ok(Caller {
             party_id,

@@ -11,18 +11,27 @@
 //! - `limits`: rate limits.
 //! - `openapi`: the machine-readable description of the API.
 
+pub mod accounts;
 pub mod config;
+pub mod confirm;
+pub mod credentials;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod limits;
+pub mod openapi;
 pub mod storage;
+pub mod tokens;
 
 pub use error::{Error, Result};
 
 use std::sync::Arc;
 
 use config::Config;
+use confirm::Senders;
+use credentials::ServerSecret;
 use events::Hub;
+use limits::Limits;
 use storage::Store;
 use storage::sqlite::Sqlite;
 
@@ -32,6 +41,9 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub hub: Arc<Hub>,
+    pub limits: Arc<Limits>,
+    pub senders: Arc<Senders>,
+    pub secret: Arc<ServerSecret>,
 }
 
 impl AppState {
@@ -41,10 +53,16 @@ impl AppState {
             Error::Internal(format!("cannot create {}: {e}", config.data_dir.display()))
         })?;
         let store = Sqlite::open(&config.data_dir.join("attesta.sqlite3"))?;
+        let secret = ServerSecret::load_or_create(&config.data_dir.join("server-secret"))?;
+        let limits = Limits::new(&config);
+        let senders = Senders::new(&config)?;
         Ok(AppState {
             config: Arc::new(config),
             store: Arc::new(store),
             hub: Arc::new(Hub::default()),
+            limits: Arc::new(limits),
+            senders: Arc::new(senders),
+            secret: Arc::new(secret),
         })
     }
 }

@@ -15,6 +15,7 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     let listen = config.listen;
     let state = AppState::open(config).context("opening the data directory")?;
+    tokio::spawn(forget_idle_limits(state.clone()));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
@@ -29,6 +30,15 @@ async fn main() -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown())
     .await
     .context("serving")
+}
+
+/// Rate limiters remember every key they saw; recovered ones are dropped now and then.
+async fn forget_idle_limits(state: AppState) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        state.limits.forget_idle();
+    }
 }
 
 async fn shutdown() {

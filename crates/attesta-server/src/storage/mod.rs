@@ -7,13 +7,41 @@
 
 pub mod accounts;
 pub mod sqlite;
+pub mod tokens;
 
 pub use accounts::AccountStore;
+pub use tokens::TokenStore;
 
 /// Everything the service needs from its storage.
-pub trait Store: AccountStore + Send + Sync {}
+pub trait Store: AccountStore + TokenStore + Send + Sync {}
 
-impl<T: AccountStore + Send + Sync> Store for T {}
+impl<T: AccountStore + TokenStore + Send + Sync> Store for T {}
+
+/// The answer of an operation that changed what some parties sync, with
+/// those parties, to be woken once the transaction is committed.
+#[derive(Debug)]
+pub struct Committed<T> {
+    pub value: T,
+    pub notify: Vec<String>,
+}
+
+impl<T> Committed<T> {
+    /// An answer that changed nothing.
+    pub fn unchanged(value: T) -> Self {
+        Committed {
+            value,
+            notify: Vec::new(),
+        }
+    }
+
+    /// Wakes the changed parties' sockets and gives the value.
+    pub fn announce(self, hub: &crate::events::Hub) -> T {
+        for party in &self.notify {
+            hub.notify(party);
+        }
+        self.value
+    }
+}
 
 /// What changed for a party, in the order `sync` hands it out.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -5,7 +5,9 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
-use attesta_proto::api::{ErrorBody, ErrorCode, Method, PATH_PREFIX};
+use attesta_proto::api::{ErrorBody, ErrorCode, Method, PATH_PREFIX, PartyRegister};
+use attesta_proto::keys::PartyKeys;
+use attesta_proto::password::{DEFAULT_KDF, new_salt};
 use reqwest::StatusCode;
 
 pub struct Server {
@@ -138,6 +140,64 @@ impl Server {
                 .is_ok_and(|v| v == serde_json::json!({"status": "ok"})),
             _ => false,
         }
+    }
+}
+
+/// A registered party with its first device's session.
+pub struct Party {
+    pub party_id: String,
+    pub session: String,
+    pub device_id: String,
+    pub nick: String,
+    /// What the client derived from the password (random here: the server
+    /// only ever sees this key, never the password).
+    pub auth_key: Vec<u8>,
+    pub keys: PartyKeys,
+}
+
+/// A registration body with fresh keys and a random `auth_key`.
+pub fn registration(nick: &str) -> (PartyRegister, PartyKeys) {
+    let keys = PartyKeys::generate(1);
+    let request = PartyRegister {
+        nick: Some(nick.to_owned()),
+        nick_token: None,
+        searchable: true,
+        salt: new_salt().to_vec(),
+        kdf: DEFAULT_KDF,
+        auth_key: rand::random::<[u8; 32]>().to_vec(),
+        keyring: b"sealed keyring".to_vec(),
+        public_keys: keys.public().clone(),
+        device_name: "laptop".to_owned(),
+    };
+    (request, keys)
+}
+
+impl Server {
+    /// Registers a party with a searchable nick.
+    pub async fn register(&self, nick: &str) -> Party {
+        let (request, keys) = registration(nick);
+        let auth_key = request.auth_key.clone();
+        let session = self
+            .call(None, &request)
+            .await
+            .expect("registration succeeds");
+        Party {
+            party_id: session.party_id,
+            session: session.session,
+            device_id: session.device_id,
+            nick: nick.to_owned(),
+            auth_key,
+            keys,
+        }
+    }
+
+    /// Calls a method with a party's session.
+    pub async fn as_party<M: Method>(
+        &self,
+        party: &Party,
+        body: &M,
+    ) -> Result<M::Response, ApiError> {
+        self.call(Some(&party.session), body).await
     }
 }
 

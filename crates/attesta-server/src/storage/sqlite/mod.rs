@@ -4,14 +4,20 @@
 //! so domains can grow their schema independently.
 
 mod accounts;
+mod tokens;
 
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
+use attesta_proto::tokens::TokenKind;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
+
 use super::Change;
-use crate::Result;
+use crate::{Error, Result};
 
 /// Each domain's migrations (`migrations/*.sql`), in order; a domain's
 /// version is the number of its migrations applied. A new migration is
@@ -100,4 +106,32 @@ pub fn record_change(tx: &Transaction<'_>, party_id: &str, change: &Change) -> R
         params![party_id, kind, ref_id],
     )?;
     Ok(tx.last_insert_rowid())
+}
+
+/// Unix seconds, the unit of the times in the account and token tables.
+pub(crate) fn secs(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+pub(crate) fn time_of(secs: i64) -> Result<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(secs)
+        .map_err(|e| Error::Internal(format!("stored time out of range: {e}")))
+}
+
+/// Structured values (keys, KDF parameters) are stored as their API JSON.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot store a value: {e}")))
+}
+
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Internal(format!("stored value unreadable: {e}")))
+}
+
+/// The stored name of a token kind, the one of the API.
+pub(crate) fn kind_text(kind: TokenKind) -> &'static str {
+    match kind {
+        TokenKind::Nick => "nick",
+        TokenKind::Email => "email",
+        TokenKind::Phone => "phone",
+    }
 }
