@@ -115,7 +115,9 @@ pub struct NotFound {
 }
 
 impl NotFound {
-    pub const VALUE: NotFound = NotFound { result: Outcome::NotFound };
+    pub const VALUE: NotFound = NotFound {
+        result: Outcome::NotFound,
+    };
 }
 
 /// Exactly one of three token kinds names the party searched for.
@@ -505,7 +507,12 @@ macro_rules! connector_id_body {
         }
     )*};
 }
-connector_id_body!(ConnectorsAccept, ConnectorsBlock, ConnectorsUnblock, GroupLeave);
+connector_id_body!(
+    ConnectorsAccept,
+    ConnectorsBlock,
+    ConnectorsUnblock,
+    GroupLeave
+);
 
 /// Methods whose body is a connector and a party in it.
 macro_rules! connector_party_body {
@@ -537,7 +544,11 @@ pub struct ConnectorsDeliver {
     pub data: Vec<u8>,
     #[serde(with = "b64")]
     pub client_id: [u8; 16],
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub expires_at: Option<OffsetDateTime>,
 }
 

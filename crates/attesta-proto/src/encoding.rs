@@ -24,7 +24,9 @@ pub mod b64 {
         s.serialize_str(&super::to_b64(value.as_ref()))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<Vec<u8>>>(d: D) -> Result<T, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, T: TryFrom<Vec<u8>>>(
+        d: D,
+    ) -> Result<T, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         let bytes = super::from_b64(&text)
             .map_err(|e| D::Error::custom(format!("not base64url without padding: {e}")))?;
@@ -71,7 +73,10 @@ mod tests {
 
     #[test]
     fn bytes_travel_as_unpadded_base64url() {
-        let v = Fixed { key: [0xfb, 0xff, 0x01, 0x02], extra: None };
+        let v = Fixed {
+            key: [0xfb, 0xff, 0x01, 0x02],
+            extra: None,
+        };
         let json = serde_json::to_string(&v).unwrap();
         assert_eq!(json, r#"{"key":"-_8BAg","extra":null}"#);
         assert_eq!(serde_json::from_str::<Fixed>(&json).unwrap(), v);
