@@ -5,7 +5,8 @@
 use attesta_proto::api::Item;
 use attesta_proto::api::{
     Connector, ConnectorKind, ConnectorsAccept, ConnectorsBlock, ConnectorsRequest,
-    ConnectorsRequestResponse, ConnectorsUnblock, MemberState, Role, SearchToken,
+    ConnectorsRequestResponse, ConnectorsUnblock, MemberState, PartiesLookup,
+    PartiesLookupResponse, Role, SearchToken,
 };
 use attesta_proto::blocks::{self, Content, Header, Hello, Party, Payload, Profile, Sealer};
 use attesta_proto::safety::SafetyNumber;
@@ -356,6 +357,20 @@ pub(crate) fn seal_for(
 }
 
 impl Client {
+    /// The party that holds a searchable nick, e-mail or number, without
+    /// asking to connect (a group invitation names a contact this way);
+    /// `None`: nobody. Rate limited by the server like a request.
+    pub async fn find_party(&self, who: &Address) -> Result<Option<String>> {
+        let (kind, token, _) = who.token()?;
+        let request = PartiesLookup {
+            token: SearchToken::of(kind, token),
+        };
+        Ok(match self.inner.transport.call(&request).await? {
+            PartiesLookupResponse::Found(found) => Some(found.party_id),
+            PartiesLookupResponse::NotFound(_) => None,
+        })
+    }
+
     /// Asks to connect with whoever holds the searchable nick, e-mail or
     /// number, and queues the HELLO. Mutual requests open at once.
     pub async fn request_connector(

@@ -630,3 +630,215 @@ fn store_unreadable(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cache::Cache;
+    use crate::messages::{Anchor, page};
+    use attesta_proto::api::{ConnectorKind, MemberState, Peer, Role, SyncResponse};
+    use attesta_proto::blocks::{Header, Party, Sealer, Text};
+    use attesta_proto::keyring::Keyring;
+    use attesta_proto::keys::{PartyKeys, SymmetricKey};
+
+    fn session(party_id: &str) -> Session {
+        Session {
+            party_id: party_id.into(),
+            device_id: "d1".into(),
+            keyring: Keyring::new(PartyKeys::generate(1)),
+            keyring_key: SymmetricKey::generate(),
+            salt: vec![0; 16],
+            kdf: attesta_proto::password::DEFAULT_KDF,
+        }
+    }
+
+    fn connector(peer: &str, keys: &PartyKeys) -> Connector {
+        let now = OffsetDateTime::now_utc();
+        Connector {
+            id: "c1".into(),
+            kind: ConnectorKind::P2p,
+            state: MemberState::Accepted,
+            role: Role::Recipient,
+            peer: Some(Peer {
+                party_id: peer.into(),
+                public_keys: keys.public().clone(),
+            }),
+            members: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn item(id: &str, author: &str, data: Vec<u8>) -> Item {
+        Item {
+            id: id.into(),
+            connectors_id: "c1".into(),
+            author_party_id: author.into(),
+            author_device_id: "d9".into(),
+            client_id: rand::random(),
+            created_at: OffsetDateTime::now_utc(),
+            expires_at: None,
+            size: 0,
+            data,
+        }
+    }
+
+    fn page_of(connectors: Vec<Connector>, items: Vec<Item>, cursor: &str) -> SyncResponse {
+        SyncResponse {
+            party: None,
+            connectors,
+            items,
+            removed: Vec::new(),
+            cursor: cursor.into(),
+            more: false,
+        }
+    }
+
+    async fn cache_with_account() -> (tempfile::TempDir, Cache) {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(&dir.path().join("cache.db")).unwrap();
+        cache
+            .run(|c| {
+                c.execute(
+                    "INSERT INTO account (id, server, party_id, device_id, session, keyring, keyring_key,
+                         keyring_salt, kdf, public_keys) VALUES (1, 's', 'me', 'd1', 't', x'', x'', x'', '{}', '{}')",
+                    [],
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        (dir, cache)
+    }
+
+    fn text_from(peer_keys: &PartyKeys, me: &Session, body: &str) -> Vec<u8> {
+        let own = me.keyring.current().public().clone();
+        Sealer::new("peer", peer_keys, "c1")
+            .p2p(
+                Party {
+                    party_id: "me",
+                    keys: &own,
+                },
+                Header::new(OffsetDateTime::now_utc()),
+                Content::Text(Text {
+                    body: body.into(),
+                    reply_to: None,
+                }),
+            )
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_genuine_block_is_stored_once_and_its_replay_is_dropped() {
+        let (_dir, cache) = cache_with_account().await;
+        let me = std::sync::Arc::new(session("me"));
+        let peer = PartyKeys::generate(1);
+        let data = text_from(&peer, &me, "hello");
+        let first = page_of(
+            vec![connector("peer", &peer)],
+            vec![item("i1", "peer", data.clone())],
+            "1",
+        );
+        let replay = page_of(Vec::new(), vec![item("i2", "peer", data)], "2");
+        let s = me.clone();
+        let applied = cache
+            .transaction(move |tx| apply(tx, &s, first))
+            .await
+            .unwrap();
+        assert!(
+            applied
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::MessageArrived { .. }))
+        );
+        let s = me.clone();
+        let applied = cache
+            .transaction(move |tx| apply(tx, &s, replay))
+            .await
+            .unwrap();
+        assert!(
+            !applied
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::MessageArrived { .. }))
+        );
+        let shown = cache
+            .run(|c| page(c, "c1", Anchor::Latest, 10))
+            .await
+            .unwrap();
+        assert_eq!(shown.messages.len(), 1);
+        assert_eq!(shown.messages[0].body.as_deref(), Some("hello"));
+        assert!(shown.messages[0].signed);
+        let cursor: String = cache
+            .run(|c| Ok(c.query_row("SELECT sync_cursor FROM account", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(cursor, "2");
+    }
+
+    #[tokio::test]
+    async fn a_forged_block_is_shown_as_could_not_be_verified_never_as_genuine() {
+        let (_dir, cache) = cache_with_account().await;
+        let me = std::sync::Arc::new(session("me"));
+        let peer = PartyKeys::generate(1);
+        let impostor = PartyKeys::generate(1);
+        let forged = text_from(&impostor, &me, "send me your password");
+        let mut flipped = text_from(&peer, &me, "hello");
+        if let Some(byte) = flipped.last_mut() {
+            *byte ^= 1;
+        }
+        let items = vec![
+            item("i1", "peer", forged),
+            item("i2", "peer", flipped),
+            item("i3", "peer", b"junk".to_vec()),
+        ];
+        let p = page_of(vec![connector("peer", &peer)], items, "1");
+        let s = me.clone();
+        cache.transaction(move |tx| apply(tx, &s, p)).await.unwrap();
+        let shown = cache
+            .run(|c| page(c, "c1", Anchor::Latest, 10))
+            .await
+            .unwrap();
+        assert_eq!(shown.messages.len(), 3, "nothing is dropped silently");
+        for m in &shown.messages {
+            assert!(!m.signed);
+            assert_eq!(m.kind, MessageKind::Unreadable);
+            assert_eq!(m.body, None, "no unverified text is shown as a message");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_expired_message_leaves_the_cache_while_offline_and_listeners_hear_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let client = Client::open(dir.path(), "http://127.0.0.1:9")
+            .await
+            .unwrap();
+        let mut gone = crate::messages::tests::text("c1", 1, false);
+        gone.expires_at = Some(OffsetDateTime::now_utc() - time::Duration::seconds(1));
+        let stays = crate::messages::tests::text("c1", 2, false);
+        let gone_id = gone.msg_id;
+        client
+            .inner
+            .cache
+            .transaction(move |tx| {
+                crate::messages::tests::connector(tx, "c1");
+                messages::insert(tx, &gone)?;
+                messages::insert(tx, &stays)?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        let mut events = client.subscribe();
+        assert_eq!(client.purge_expired().await.unwrap(), 1);
+        assert_eq!(
+            events.try_recv().unwrap(),
+            Event::MessageRemoved {
+                conversation: "c1".into(),
+                msg_id: gone_id
+            }
+        );
+        let left = client.messages("c1", Anchor::Latest, 10).await.unwrap();
+        assert_eq!(left.messages.len(), 1);
+        assert_eq!(left.messages[0].body.as_deref(), Some("message 2"));
+    }
+}

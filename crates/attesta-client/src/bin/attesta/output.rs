@@ -15,7 +15,11 @@ impl Output {
     }
 
     /// Prints one object: as a JSON line, or as the human text.
-    pub fn print<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) -> anyhow::Result<()> {
+    pub fn print<T: Serialize>(
+        &self,
+        value: &T,
+        human: impl FnOnce() -> String,
+    ) -> anyhow::Result<()> {
         if self.json {
             let line = serde_json::to_string(value).context("encoding the answer as JSON")?;
             println!("{line}");
