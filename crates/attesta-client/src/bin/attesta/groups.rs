@@ -39,7 +39,8 @@ pub async fn invite(client: &Client, out: &Output, id: &str, nick: &str) -> anyh
         .await
         .context("inviting to the group")?;
     profile::send_outbox(client, out).await?;
-    out.print(&serde_json::json!({ "id": id, "invited": party_id }), || {
-        format!("{id}: invited {nick}")
-    })
+    out.print(
+        &serde_json::json!({ "id": id, "invited": party_id }),
+        || format!("{id}: invited {nick}"),
+    )
 }
