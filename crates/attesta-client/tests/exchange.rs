@@ -41,9 +41,12 @@ fn server_binary() -> PathBuf {
 }
 
 fn start_server() -> Server {
-    let data = tempfile::tempdir().unwrap();
+    start_server_on(tempfile::tempdir().unwrap(), "127.0.0.1:0")
+}
+
+fn start_server_on(data: tempfile::TempDir, listen: &str) -> Server {
     let mut child = Command::new(server_binary())
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
+        .args(["--listen", listen, "--data-dir"])
         .arg(data.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -228,4 +231,72 @@ async fn two_people_connect_by_nick_and_talk() {
         Some("alice liddell"),
         "the plain nick came through account_data"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_sent_while_the_server_is_down_arrives_exactly_once_when_it_is_back() {
+    let server = start_server();
+    let (alice_dir, bob_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alice = registered(&server, &alice_dir, "alice offline").await;
+    let bob = registered(&server, &bob_dir, "bob offline").await;
+    let RequestOutcome::Requested { connector_id, .. } = bob
+        .request_connector(
+            &Address::Nick("alice offline".into()),
+            HelloDraft::default(),
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("alice is searchable")
+    };
+    alice.sync_now().await.unwrap();
+    alice.accept(&connector_id, None).await.unwrap();
+    bob.sync_now().await.unwrap();
+
+    let server = restart_after(server, || async {
+        let sent = bob
+            .send_text(&connector_id, "while you were away", None)
+            .await
+            .unwrap();
+        let report = bob.flush_outbox().await.unwrap();
+        assert_eq!((report.sent, report.waiting), (0, 1));
+        assert_eq!(bob.message(sent).await.unwrap().state, MessageState::Queued);
+    })
+    .await;
+
+    bob.sync_now().await.unwrap();
+    assert_eq!(bob.queued_count().await.unwrap(), 0);
+    assert_eq!(
+        bob.flush_outbox().await.unwrap().sent,
+        0,
+        "nothing goes out twice"
+    );
+    alice.sync_now().await.unwrap();
+    let page = alice
+        .messages(&connector_id, Anchor::Latest, 50)
+        .await
+        .unwrap();
+    let arrived: Vec<_> = page
+        .messages
+        .iter()
+        .filter(|m| m.body.as_deref() == Some("while you were away"))
+        .collect();
+    assert_eq!(arrived.len(), 1);
+    drop(server);
+}
+
+/// Runs `while_down` with the server stopped, then starts it again.
+async fn restart_after<F, Fut>(server: Server, while_down: F) -> Server
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut server = server;
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+    while_down().await;
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let data = std::mem::replace(&mut server._data, tempfile::tempdir().unwrap());
+    drop(server);
+    start_server_on(data, &address)
 }

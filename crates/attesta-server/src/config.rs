@@ -114,6 +114,31 @@ pub struct Config {
     /// `token_compute` calls per client address per hour.
     #[arg(long, env = "ATTESTA_TOKEN_COMPUTE_PER_HOUR", default_value_t = 600)]
     pub token_compute_per_hour: u32,
+
+    /// Largest HELLO (a block into a waiting connector), in bytes.
+    #[arg(long, env = "ATTESTA_HELLO_MAX_BYTES", default_value_t = 16 * 1024)]
+    pub hello_max_bytes: u64,
+
+    /// HELLOs per waiting connector in any rolling 24 hours.
+    #[arg(long, env = "ATTESTA_HELLO_MAX_PER_DAY", default_value_t = 3)]
+    pub hello_max_per_day: u64,
+
+    /// Largest block into an accepted connector, in bytes.
+    #[arg(long, env = "ATTESTA_BLOCK_MAX_BYTES", default_value_t = 1024 * 1024)]
+    pub block_max_bytes: u64,
+
+    /// Bytes a party may deliver in any rolling hour.
+    #[arg(long, env = "ATTESTA_QUOTA_BYTES_PER_HOUR", default_value_t = 256 * 1024 * 1024)]
+    pub quota_bytes_per_hour: u64,
+
+    /// Blocks a party may deliver in any rolling hour.
+    #[arg(long, env = "ATTESTA_QUOTA_BLOCKS_PER_HOUR", default_value_t = 20_000)]
+    pub quota_blocks_per_hour: u64,
+
+    /// Seconds between two sweeps for expired items (they are never synced
+    /// after `expires_at` anyway; the sweep deletes them and tells clients).
+    #[arg(long, env = "ATTESTA_EXPIRY_SWEEP_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub expiry_sweep_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

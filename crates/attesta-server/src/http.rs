@@ -22,7 +22,15 @@ use crate::{AppState, Error, Result};
 /// The whole router: every method, `/health`, and API-shaped answers for
 /// unknown paths, wrong HTTP methods and panics.
 pub fn router(state: AppState) -> Router {
-    let domains = [crate::accounts::routes, crate::tokens::routes];
+    let domains = [
+        crate::accounts::routes,
+        crate::tokens::routes,
+        crate::connectors::routes,
+        crate::groups::routes,
+        crate::items::routes,
+        crate::sync::routes,
+        crate::events::routes,
+    ];
     let api = domains
         .into_iter()
         .fold(Api::default(), |api, routes| routes(api));
@@ -32,6 +40,7 @@ pub fn router(state: AppState) -> Router {
             &format!("{PATH_PREFIX}openapi.json"),
             get(move || async move { openapi }),
         )
+        .merge(crate::events::socket_route())
         .route("/health", get(health))
         .fallback(unknown_path)
         .method_not_allowed_fallback(wrong_http_method)
@@ -189,7 +198,7 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, session) = value.split_once(' ')?;
     scheme

@@ -7,6 +7,8 @@
 //!   for `sync` with `storage::sqlite::record_change`.
 //! - `events`: the push hub that wakes a party's WebSockets.
 //! - `accounts`, `tokens`: parties, devices, sessions, keys and search tokens.
+//! - `connectors`, `groups`, `items`, `sync`, `expiry`: connectors, what is
+//!   delivered through them, how parties read it back, and when it goes.
 //! - `confirm`: delivery of confirmation codes (SMTP, SMS gateway, outbox).
 //! - `limits`: rate limits.
 //! - `openapi`: the machine-readable description of the API.
@@ -14,13 +16,18 @@
 pub mod accounts;
 pub mod config;
 pub mod confirm;
+pub mod connectors;
 pub mod credentials;
 pub mod error;
 pub mod events;
+pub mod expiry;
+pub mod groups;
 pub mod http;
+pub mod items;
 pub mod limits;
 pub mod openapi;
 pub mod storage;
+pub mod sync;
 pub mod tokens;
 
 pub use error::{Error, Result};

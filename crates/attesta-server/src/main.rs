@@ -15,6 +15,7 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     let listen = config.listen;
     let state = AppState::open(config).context("opening the data directory")?;
+    tokio::spawn(attesta_server::expiry::sweep_forever(state.clone()));
     tokio::spawn(forget_idle_limits(state.clone()));
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -6,16 +6,20 @@
 //! SQLite (`sqlite`) is the embedded default.
 
 pub mod accounts;
+pub mod connectors;
+pub mod items;
 pub mod sqlite;
 pub mod tokens;
 
 pub use accounts::AccountStore;
+pub use connectors::ConnectorStore;
+pub use items::ItemStore;
 pub use tokens::TokenStore;
 
 /// Everything the service needs from its storage.
-pub trait Store: AccountStore + TokenStore + Send + Sync {}
+pub trait Store: AccountStore + TokenStore + ConnectorStore + ItemStore + Send + Sync {}
 
-impl<T: AccountStore + TokenStore + Send + Sync> Store for T {}
+impl<T: AccountStore + TokenStore + ConnectorStore + ItemStore + Send + Sync> Store for T {}
 
 /// The answer of an operation that changed what some parties sync, with
 /// those parties, to be woken once the transaction is committed.

@@ -2,7 +2,10 @@
 //! port with its own data directory, and a small typed client for the API.
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod peers;
+
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use attesta_proto::api::{ErrorBody, ErrorCode, Method, PATH_PREFIX, PartyRegister};
@@ -14,6 +17,7 @@ pub struct Server {
     child: Child,
     pub url: String,
     pub data_dir: tempfile::TempDir,
+    args: Vec<String>,
     pub http: reqwest::Client,
 }
 
@@ -39,33 +43,28 @@ impl Server {
     /// Starts the server with extra command-line arguments.
     pub fn start_with(args: &[&str]) -> Server {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_attesta-server"))
-            .arg("--listen")
-            .arg("127.0.0.1:0")
-            .arg("--data-dir")
-            .arg(data_dir.path())
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("starting the server binary");
-        let stdout = child.stdout.take().expect("server stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("reading the listening line");
-        let addr = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
-            .to_owned();
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let (child, url) = launch(data_dir.path(), &args);
         Server {
             child,
-            url: format!("http://{addr}"),
+            url,
             data_dir,
+            args,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// Kills the server at once (SIGKILL): no shutdown, no flushing.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("killing the server");
+        self.child.wait().expect("reaping the server");
+    }
+
+    /// Starts the server again on the same data directory (on a new port).
+    pub fn restart(&mut self) {
+        let (child, url) = launch(self.data_dir.path(), &self.args);
+        self.child = child;
+        self.url = url;
     }
 
     pub fn method_url(&self, name: &str) -> String {
@@ -199,6 +198,32 @@ impl Server {
     ) -> Result<M::Response, ApiError> {
         self.call(Some(&party.session), body).await
     }
+}
+
+/// Runs the server binary on a free loopback port; the child and its URL.
+fn launch(data_dir: &Path, args: &[String]) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_attesta-server"))
+        .arg("--listen")
+        .arg("127.0.0.1:0")
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("starting the server binary");
+    let stdout = child.stdout.take().expect("server stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("reading the listening line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
+        .to_owned();
+    (child, format!("http://{addr}"))
 }
 
 impl Drop for Server {

@@ -4,6 +4,8 @@
 //! so domains can grow their schema independently.
 
 mod accounts;
+mod connectors;
+mod items;
 mod tokens;
 
 use std::path::Path;
@@ -22,7 +24,10 @@ use crate::{Error, Result};
 /// Each domain's migrations (`migrations/*.sql`), in order; a domain's
 /// version is the number of its migrations applied. A new migration is
 /// appended, never edited. `accounts` comes first: it holds `changes`.
-const MIGRATIONS: &[(&str, &[&str])] = &[("accounts", accounts::MIGRATIONS)];
+const MIGRATIONS: &[(&str, &[&str])] = &[
+    ("accounts", accounts::MIGRATIONS),
+    ("connectors", connectors::MIGRATIONS),
+];
 
 pub struct Sqlite {
     conn: Mutex<Connection>,

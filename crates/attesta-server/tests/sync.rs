@@ -1,0 +1,213 @@
+//! `sync` over HTTP against the real server: order, paging, stable cursors.
+
+mod common;
+
+use attesta_proto::api::{ErrorCode, ItemsDelete, MemberState, Sync};
+use common::Server;
+
+#[tokio::test]
+async fn more_items_than_the_limit_come_in_order_over_several_calls() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let bob = server.register("bobby").await;
+    let id = server.connect(&alice, &bob).await;
+    let mut sent = Vec::new();
+    for n in 0..23 {
+        sent.push(
+            server
+                .deliver(&alice, &id, format!("block {n}").as_bytes())
+                .await
+                .expect("delivering"),
+        );
+    }
+
+    let mut pages = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = server.sync_from(&bob, cursor.as_deref(), Some(10)).await;
+        pages.push((page.items.len(), page.more));
+        cursor = Some(page.cursor.clone());
+        sent.retain(|item| !page.items.contains(item));
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(pages, vec![(10, true), (10, true), (3, false)]);
+    assert!(sent.is_empty(), "never handed out: {sent:?}");
+}
+
+#[tokio::test]
+async fn pages_hold_each_item_once_and_in_delivery_order() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let bob = server.register("bobby").await;
+    let id = server.connect(&alice, &bob).await;
+    let mut sent = Vec::new();
+    for n in 0..12 {
+        let from = if n % 2 == 0 { &alice } else { &bob };
+        sent.push(
+            server
+                .deliver(from, &id, format!("block {n}").as_bytes())
+                .await
+                .expect("delivering"),
+        );
+    }
+
+    let mut received = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = server.sync_from(&bob, cursor.as_deref(), Some(5)).await;
+        received.extend(page.items);
+        cursor = Some(page.cursor);
+        if !page.more {
+            break;
+        }
+    }
+    assert_eq!(received, sent);
+}
+
+#[tokio::test]
+async fn syncing_again_from_an_old_cursor_gives_the_same_items_minus_removed() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let bob = server.register("bobby").await;
+    let id = server.connect(&alice, &bob).await;
+    let start = server.sync_from(&bob, None, None).await.cursor;
+    let first = server
+        .deliver(&alice, &id, b"one")
+        .await
+        .expect("delivering");
+    let second = server
+        .deliver(&alice, &id, b"two")
+        .await
+        .expect("delivering");
+    let third = server
+        .deliver(&alice, &id, b"three")
+        .await
+        .expect("delivering");
+
+    let once = server.sync_from(&bob, Some(&start), None).await;
+    let twice = server.sync_from(&bob, Some(&start), None).await;
+    assert_eq!(
+        once.items,
+        vec![first.clone(), second.clone(), third.clone()]
+    );
+    assert_eq!(twice.items, once.items);
+    assert_eq!(twice.cursor, once.cursor);
+
+    server
+        .call(
+            Some(&alice.session),
+            &ItemsDelete {
+                item_id: second.id.clone(),
+            },
+        )
+        .await
+        .expect("deleting");
+    let again = server.sync_from(&bob, Some(&start), None).await;
+    assert_eq!(again.items, vec![first, third]);
+    assert_eq!(again.removed, vec![second.id]);
+    let caught_up = server.sync_from(&bob, Some(&again.cursor), None).await;
+    assert!(caught_up.items.is_empty() && caught_up.removed.is_empty() && !caught_up.more);
+    assert_eq!(
+        caught_up.cursor, again.cursor,
+        "nothing new keeps the cursor"
+    );
+}
+
+#[tokio::test]
+async fn connectors_come_with_the_items_that_depend_on_them() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let bob = server.register("bobby").await;
+    let id = server.request(&alice, &bob).await.id;
+    let hello = server
+        .deliver(&alice, &id, b"hello")
+        .await
+        .expect("a HELLO");
+
+    let page = server.sync_from(&bob, None, None).await;
+    let connector = page
+        .connectors
+        .iter()
+        .find(|c| c.id == id)
+        .expect("the connector comes along");
+    assert_eq!(connector.state, MemberState::Waiting);
+    assert_eq!(page.items, vec![hello]);
+
+    server
+        .call(
+            Some(&bob.session),
+            &attesta_proto::api::ConnectorsAccept {
+                connectors_id: id.clone(),
+            },
+        )
+        .await
+        .expect("accepting");
+    let next = server.sync_from(&alice, None, None).await;
+    let connector = next
+        .connectors
+        .iter()
+        .find(|c| c.id == id)
+        .expect("the connector comes along");
+    assert_eq!(
+        connector.state,
+        MemberState::Accepted,
+        "the originator learns of the acceptance"
+    );
+}
+
+#[tokio::test]
+async fn a_cursor_this_server_never_gave_is_a_bad_request() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    for cursor in ["yesterday", "-1", ""] {
+        let request = Sync {
+            cursor: Some(cursor.to_owned()),
+            limit: None,
+        };
+        let error = server
+            .call(Some(&alice.session), &request)
+            .await
+            .unwrap_err();
+        assert_eq!(error.code(), ErrorCode::BadRequest, "cursor {cursor:?}");
+    }
+}
+
+#[tokio::test]
+async fn sync_needs_a_session() {
+    let server = Server::start();
+    let error = server.call(None, &Sync::default()).await.unwrap_err();
+    assert_eq!(error.code(), ErrorCode::Unauthorized);
+}
+
+#[tokio::test]
+async fn sync_hands_out_500_items_by_default_and_never_more_than_5000() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let bob = server.register("bobby").await;
+    let id = server.connect(&alice, &bob).await;
+    let senders: Vec<_> = (0..8)
+        .map(|lane| {
+            let (server, alice, id) = (&server, &alice, &id);
+            async move {
+                for n in (lane..5001).step_by(8) {
+                    server
+                        .deliver(alice, id, &u32::to_be_bytes(n))
+                        .await
+                        .expect("delivering");
+                }
+            }
+        })
+        .collect();
+    futures_util::future::join_all(senders).await;
+
+    let default = server.sync_from(&bob, None, None).await;
+    assert_eq!((default.items.len(), default.more), (500, true));
+    let capped = server.sync_from(&bob, None, Some(1_000_000)).await;
+    assert_eq!((capped.items.len(), capped.more), (5000, true));
+    let rest = server
+        .sync_from(&bob, Some(&capped.cursor), Some(1_000_000))
+        .await;
+    assert_eq!((rest.items.len(), rest.more), (1, false));
+}
