@@ -118,8 +118,7 @@ async fn a_ticket_opens_a_socket_once() {
         .expect("the ticket opens a socket");
     let again = tokio_tungstenite::connect_async(url.as_str())
         .await
-        .err()
-        .expect("a ticket is single-use");
+        .expect_err("a ticket is single-use");
     assert_eq!(status_of(again), 401);
     server.connect(&alice, &bob).await;
     assert!(
@@ -137,8 +136,7 @@ async fn a_socket_without_a_live_session_is_refused() {
         status_of(
             tokio_tungstenite::connect_async(url.as_str())
                 .await
-                .err()
-                .expect("refused")
+                .expect_err("refused")
         ),
         401
     );
@@ -147,8 +145,7 @@ async fn a_socket_without_a_live_session_is_refused() {
         status_of(
             tokio_tungstenite::connect_async(forged.as_str())
                 .await
-                .err()
-                .expect("refused")
+                .expect_err("refused")
         ),
         401
     );
@@ -157,7 +154,7 @@ async fn a_socket_without_a_live_session_is_refused() {
         .await
         .expect("logging out");
     assert_eq!(
-        status_of(open(&server, &alice.session).await.err().expect("refused")),
+        status_of(open(&server, &alice.session).await.expect_err("refused")),
         401
     );
 }
