@@ -59,6 +59,17 @@ fn open_as_bob(world: &World, data: &[u8]) -> bool {
     open(data, "c1", &ctx).is_ok()
 }
 
+#[test]
+fn a_text_string_re_encoded_as_a_byte_string_does_not_open() {
+    let world = world();
+    // The envelope is a map whose first key is the text string "v" (header 0x61);
+    // the same key as a byte string (0x41) means the same to a lenient reader.
+    assert_eq!(world.block.get(1), Some(&0x61));
+    let mut damaged = world.block.clone();
+    damaged[1] = 0x41;
+    assert!(!open_as_bob(world, &damaged));
+}
+
 proptest! {
     #[test]
     fn arbitrary_bytes_never_panic_the_parser_or_the_opener(data in proptest::collection::vec(any::<u8>(), 0..2048)) {

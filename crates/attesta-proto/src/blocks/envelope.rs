@@ -174,6 +174,14 @@ impl Block {
             seals,
         };
         block.check_ids()?;
+        // Serde reads a byte string where a text string stands (and the like), so
+        // only a byte-for-byte match with the deterministic encoding proves that
+        // nobody changed a bit of the envelope.
+        if block.to_bytes()? != data {
+            return Err(Error::Malformed(
+                "not in deterministic CBOR encoding".to_owned(),
+            ));
+        }
         Ok(block)
     }
 
