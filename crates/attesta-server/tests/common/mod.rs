@@ -2,8 +2,6 @@
 //! port with its own data directory, and a small typed client for the API.
 #![allow(dead_code)] // each test binary uses its own part of this module
 
-pub mod peers;
-
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -42,7 +40,27 @@ impl Server {
 
     /// Starts the server with extra command-line arguments.
     pub fn start_with(args: &[&str]) -> Server {
+        Server::start_in(tempfile::tempdir().expect("temporary data directory"), args)
+    }
+
+    /// Starts the server with codes going to an outbox file in its data directory.
+    pub fn start_with_outbox(args: &[&str]) -> Server {
         let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let outbox = data_dir.path().join("outbox.jsonl");
+        let outbox = outbox.to_str().expect("a UTF-8 temporary path").to_owned();
+        let args: Vec<&str> = ["--outbox", outbox.as_str()]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        Server::start_in(data_dir, &args)
+    }
+
+    /// Where `start_with_outbox` has the codes written.
+    pub fn outbox(&self) -> std::path::PathBuf {
+        self.data_dir.path().join("outbox.jsonl")
+    }
+
+    fn start_in(data_dir: tempfile::TempDir, args: &[&str]) -> Server {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
         let (child, url) = launch(data_dir.path(), &args);
         Server {
