@@ -168,7 +168,14 @@ async fn devices_list(
     caller: Caller,
     _: DevicesList,
 ) -> Result<DevicesListResponse> {
-    let devices = state
+    Ok(DevicesListResponse {
+        devices: devices_seen_by(&state, &caller)?,
+    })
+}
+
+/// The party's live devices, the caller's marked `current` (also for `sync`).
+pub(crate) fn devices_seen_by(state: &AppState, caller: &Caller) -> Result<Vec<Device>> {
+    Ok(state
         .store
         .devices(&caller.party_id)?
         .into_iter()
@@ -179,8 +186,7 @@ async fn devices_list(
             created_at: d.created_at,
             last_seen_at: d.last_seen_at,
         })
-        .collect();
-    Ok(DevicesListResponse { devices })
+        .collect())
 }
 
 async fn devices_revoke(state: AppState, caller: Caller, req: DevicesRevoke) -> Result<Empty> {

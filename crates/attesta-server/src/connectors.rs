@@ -8,7 +8,6 @@ use attesta_proto::api::{
 use time::OffsetDateTime;
 
 use crate::http::{Api, Caller};
-use crate::storage::Committed;
 use crate::{AppState, Error, Result};
 
 pub fn routes(api: Api) -> Api {
@@ -17,14 +16,6 @@ pub fn routes(api: Api) -> Api {
         .session(block)
         .session(unblock)
         .session(list)
-}
-
-/// Wakes the parties an operation changed, once it is committed.
-pub(crate) fn notify<T>(state: &AppState, committed: Committed<T>) -> T {
-    for party in &committed.notify {
-        state.hub.notify(party);
-    }
-    committed.value
 }
 
 async fn request(
@@ -45,7 +36,7 @@ async fn request(
     )?;
     Ok(match found {
         Some(committed) => ConnectorsRequestResponse::Found(ConnectorResponse {
-            connector: notify(&state, committed),
+            connector: committed.announce(&state.hub),
         }),
         None => ConnectorsRequestResponse::NotFound(NotFound::VALUE),
     })
@@ -57,7 +48,7 @@ async fn accept(state: AppState, caller: Caller, req: ConnectorsAccept) -> Resul
         &req.connectors_id,
         OffsetDateTime::now_utc(),
     )?;
-    notify(&state, done);
+    done.announce(&state.hub);
     Ok(Empty {})
 }
 
@@ -67,7 +58,7 @@ async fn block(state: AppState, caller: Caller, req: ConnectorsBlock) -> Result<
         &req.connectors_id,
         OffsetDateTime::now_utc(),
     )?;
-    notify(&state, done);
+    done.announce(&state.hub);
     Ok(Empty {})
 }
 
@@ -77,7 +68,7 @@ async fn unblock(state: AppState, caller: Caller, req: ConnectorsUnblock) -> Res
         &req.connectors_id,
         OffsetDateTime::now_utc(),
     )?;
-    notify(&state, done);
+    done.announce(&state.hub);
     Ok(Empty {})
 }
 

@@ -19,7 +19,7 @@ pub async fn sweep_forever(state: AppState) {
                 if swept.value > 0 {
                     tracing::debug!(items = swept.value, "expired items deleted");
                 }
-                crate::connectors::notify(&state, swept);
+                swept.announce(&state.hub);
             }
             Err(e) => tracing::error!(error = %e, "expiry sweep failed"),
         }

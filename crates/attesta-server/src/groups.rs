@@ -6,7 +6,6 @@ use attesta_proto::api::{
 };
 use time::OffsetDateTime;
 
-use crate::connectors::notify;
 use crate::http::{Api, Caller};
 use crate::{AppState, Result};
 
@@ -22,7 +21,7 @@ async fn create(state: AppState, caller: Caller, _: GroupCreate) -> Result<Conne
         .store
         .group_create(&caller.party_id, OffsetDateTime::now_utc())?;
     Ok(ConnectorResponse {
-        connector: notify(&state, created),
+        connector: created.announce(&state.hub),
     })
 }
 
@@ -33,7 +32,7 @@ async fn invite(state: AppState, caller: Caller, req: GroupInvite) -> Result<Emp
         &req.party_id,
         OffsetDateTime::now_utc(),
     )?;
-    notify(&state, done);
+    done.announce(&state.hub);
     Ok(Empty {})
 }
 
@@ -43,7 +42,7 @@ async fn leave(state: AppState, caller: Caller, req: GroupLeave) -> Result<Empty
         &req.connectors_id,
         OffsetDateTime::now_utc(),
     )?;
-    notify(&state, done);
+    done.announce(&state.hub);
     Ok(Empty {})
 }
 
@@ -54,6 +53,6 @@ async fn remove(state: AppState, caller: Caller, req: GroupRemove) -> Result<Emp
         &req.party_id,
         OffsetDateTime::now_utc(),
     )?;
-    notify(&state, done);
+    done.announce(&state.hub);
     Ok(Empty {})
 }

@@ -4,7 +4,6 @@ use attesta_proto::api::{ConnectorsDeliver, Empty, ItemResponse, ItemsDelete};
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::connectors::notify;
 use crate::http::{Api, Caller};
 use crate::storage::items::{Delivery, DeliveryLimits};
 use crate::{AppState, Error, Result};
@@ -40,12 +39,12 @@ async fn deliver(state: AppState, caller: Caller, req: ConnectorsDeliver) -> Res
         .store
         .deliver(&delivery, &limits(&state.config), now)?;
     Ok(ItemResponse {
-        item: notify(&state, stored),
+        item: stored.announce(&state.hub),
     })
 }
 
 async fn delete(state: AppState, caller: Caller, req: ItemsDelete) -> Result<Empty> {
     let done = state.store.items_delete(&caller.party_id, &req.item_id)?;
-    notify(&state, done);
+    done.announce(&state.hub);
     Ok(Empty {})
 }

@@ -1,9 +1,10 @@
 //! `sync`: everything that changed for the caller's party since a cursor,
 //! read from the change log that every operation writes in its transaction.
 
-use attesta_proto::api::{Sync, SyncResponse};
+use attesta_proto::api::{PartyState, Sync, SyncResponse};
 use time::OffsetDateTime;
 
+use crate::accounts::devices_seen_by;
 use crate::http::{Api, Caller};
 use crate::{AppState, Error, Result};
 
@@ -29,13 +30,28 @@ fn parse_cursor(cursor: Option<&str>) -> Result<i64> {
     }
 }
 
+/// The party's own state as it is now: what a `party` change announced.
+fn party_state(state: &AppState, caller: &Caller) -> Result<PartyState> {
+    Ok(PartyState {
+        party_id: caller.party_id.clone(),
+        public_keys: state.store.public_keys(&caller.party_id)?,
+        tokens: state.store.tokens(&caller.party_id)?,
+        devices: devices_seen_by(state, caller)?,
+        account_data_version: state.store.account_data(&caller.party_id)?.version,
+    })
+}
+
 async fn sync(state: AppState, caller: Caller, req: Sync) -> Result<SyncResponse> {
     let after = parse_cursor(req.cursor.as_deref())?;
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT) as usize;
     let page = state
         .store
         .sync(&caller.party_id, after, limit, OffsetDateTime::now_utc())?;
-    let party = None;
+    let party = if page.party_changed {
+        Some(party_state(&state, &caller)?)
+    } else {
+        None
+    };
     Ok(SyncResponse {
         party,
         connectors: page.connectors,

@@ -5,11 +5,8 @@ mod common;
 
 use std::time::Duration;
 
-use attesta_proto::api::{
-    AuthLogin, AuthLogout, DevicesRevoke, EventsTicket, LoginResponse, PushEvent, Sync,
-};
-use attesta_proto::tokens::Token;
-use common::{Party, Server};
+use attesta_proto::api::{AuthLogout, DevicesRevoke, EventsTicket, PushEvent, Sync};
+use common::Server;
 use futures_util::StreamExt;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
@@ -56,16 +53,6 @@ async fn closes(socket: &mut Socket) -> bool {
             Ok(Some(Ok(_))) => {}
         }
     }
-}
-
-/// The party logged in on another device: its session and device id.
-async fn second_device(server: &Server, party: &Party) -> LoginResponse {
-    let login = AuthLogin {
-        login_token: Token::nick(&party.nick).expect("a valid nick"),
-        auth_key: party.auth_key.clone(),
-        device_name: "second".to_owned(),
-    };
-    server.call(None, &login).await.expect("logging in")
 }
 
 fn status_of(error: WsError) -> u16 {
@@ -163,7 +150,7 @@ async fn a_socket_without_a_live_session_is_refused() {
 async fn a_revoked_devices_session_fails_at_once_and_its_socket_closes() {
     let server = Server::start();
     let alice = server.register("alice").await;
-    let laptop = second_device(&server, &alice).await;
+    let laptop = server.second_device(&alice).await;
     let mut socket = open(&server, &laptop.session)
         .await
         .expect("opening the laptop's socket");
@@ -205,4 +192,20 @@ async fn logging_out_closes_the_devices_socket() {
         .await
         .expect("logging out");
     assert!(closes(&mut socket).await);
+}
+
+#[tokio::test]
+async fn a_plain_request_to_the_events_path_is_a_bad_request() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let response = server
+        .http
+        .get(events_url(&server).replacen("ws", "http", 1))
+        .bearer_auth(&alice.session)
+        .send()
+        .await;
+    let response = response.expect("the server answers");
+    assert_eq!(response.status(), 400);
+    let body: serde_json::Value = response.json().await.expect("an API error body");
+    assert_eq!(body["error"]["code"], "bad_request");
 }

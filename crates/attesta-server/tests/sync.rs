@@ -2,7 +2,8 @@
 
 mod common;
 
-use attesta_proto::api::{ErrorCode, ItemsDelete, MemberState, Sync};
+use attesta_proto::api::{ErrorCode, ItemsDelete, KeysRotate, MemberState, Sync};
+use attesta_proto::keys::PartyKeys;
 use common::Server;
 
 #[tokio::test]
@@ -210,4 +211,86 @@ async fn sync_hands_out_500_items_by_default_and_never_more_than_5000() {
         .sync_from(&bob, Some(&capped.cursor), Some(1_000_000))
         .await;
     assert_eq!((rest.items.len(), rest.more), (1, false));
+}
+
+#[tokio::test]
+async fn a_partys_other_devices_sync_what_it_sent() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let bob = server.register("bobby").await;
+    let id = server.connect(&alice, &bob).await;
+    let phone = server.second_device(&alice).await;
+
+    let sent = server
+        .deliver(&alice, &id, b"from the laptop")
+        .await
+        .expect("delivering");
+    let request = Sync::default();
+    let page = server
+        .call(Some(&phone.session), &request)
+        .await
+        .expect("the phone syncs");
+    assert_eq!(page.items, vec![sent]);
+    assert_ne!(page.items[0].author_device_id, phone.device_id);
+}
+
+#[tokio::test]
+async fn the_partys_own_state_comes_when_it_changed() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+
+    let first = server.sync_from(&alice, None, None).await;
+    let party = first.party.expect("a new party's state is news");
+    assert_eq!(party.party_id, alice.party_id);
+    assert_eq!(&party.public_keys, alice.keys.public());
+    assert_eq!(party.devices.len(), 1);
+    assert!(party.devices[0].current);
+    assert!(!party.tokens.is_empty(), "the first nick is there");
+    let quiet = server.sync_from(&alice, Some(&first.cursor), None).await;
+    assert!(quiet.party.is_none(), "nothing changed since");
+
+    let phone = server.second_device(&alice).await;
+    let later = server.sync_from(&alice, Some(&first.cursor), None).await;
+    let devices = later.party.expect("a new device is news").devices;
+    assert!(
+        devices
+            .iter()
+            .any(|d| d.device_id == phone.device_id && !d.current)
+    );
+}
+
+#[tokio::test]
+async fn a_peers_new_keys_reach_everyone_who_shares_a_connector_with_it() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let bob = server.register("bobby").await;
+    let carol = server.register("carol").await;
+    let id = server.connect(&alice, &bob).await;
+    let cursor = server.sync_from(&bob, None, None).await.cursor;
+    let carols = server.sync_from(&carol, None, None).await.cursor;
+
+    let keys = PartyKeys::generate(2);
+    let rotate = KeysRotate {
+        public_keys: keys.public().clone(),
+        keyring: b"sealed".to_vec(),
+    };
+    server
+        .call(Some(&alice.session), &rotate)
+        .await
+        .expect("rotating");
+    let page = server.sync_from(&bob, Some(&cursor), None).await;
+    let connector = page
+        .connectors
+        .iter()
+        .find(|c| c.id == id)
+        .expect("the connector changed");
+    assert_eq!(
+        connector.peer.as_ref().map(|p| &p.public_keys),
+        Some(keys.public())
+    );
+    let unrelated = server.sync_from(&carol, Some(&carols), None).await;
+    assert!(
+        unrelated.connectors.is_empty(),
+        "carol shares nothing with alice"
+    );
 }

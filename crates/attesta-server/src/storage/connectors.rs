@@ -2,6 +2,7 @@
 //! group connectors owned by one.
 
 use attesta_proto::api::Connector;
+use attesta_proto::keys::PublicKeys;
 use attesta_proto::tokens::{Token, TokenKind};
 use time::OffsetDateTime;
 
@@ -41,6 +42,9 @@ pub trait ConnectorStore {
     ) -> Result<Committed<()>>;
 
     fn connectors_list(&self, caller: &str) -> Result<Vec<Connector>>;
+
+    /// A party's current public keys, as connector blocks show them.
+    fn public_keys(&self, party_id: &str) -> Result<PublicKeys>;
 
     fn group_create(&self, caller: &str, now: OffsetDateTime) -> Result<Committed<Connector>>;
 

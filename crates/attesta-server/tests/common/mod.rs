@@ -2,6 +2,8 @@
 //! port with its own data directory, and a small typed client for the API.
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+pub mod peers;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -2,8 +2,8 @@
 //! connectors, items, sync and push begin with.
 
 use attesta_proto::api::{
-    Connector, ConnectorsAccept, ConnectorsDeliver, ConnectorsRequest, ConnectorsRequestResponse,
-    Item, SearchToken, Sync, SyncResponse,
+    AuthLogin, Connector, ConnectorsAccept, ConnectorsDeliver, ConnectorsRequest,
+    ConnectorsRequestResponse, Item, LoginResponse, SearchToken, Sync, SyncResponse,
 };
 use attesta_proto::tokens::{Token, TokenKind};
 
@@ -69,6 +69,16 @@ impl Server {
         self.call(Some(&from.session), &request)
             .await
             .map(|answer| answer.item)
+    }
+
+    /// The party logged in on another device: its session and device id.
+    pub async fn second_device(&self, party: &Party) -> LoginResponse {
+        let login = AuthLogin {
+            login_token: Token::nick(&party.nick).expect("a valid nick"),
+            auth_key: party.auth_key.clone(),
+            device_name: "second".to_owned(),
+        };
+        self.call(None, &login).await.expect("logging in")
     }
 
     /// One `sync` call.

@@ -391,5 +391,9 @@ fn replace_keys(tx: &Transaction<'_>, party_id: &str, keys: &PartyKeys) -> Resul
         ],
     )?;
     record_change(tx, party_id, &Change::Party)?;
-    Ok(vec![party_id.to_owned()])
+    let mut notify = super::connectors::tell_peers_of(tx, party_id)?;
+    if !notify.iter().any(|p| p == party_id) {
+        notify.push(party_id.to_owned());
+    }
+    Ok(notify)
 }

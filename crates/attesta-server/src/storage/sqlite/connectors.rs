@@ -9,6 +9,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
 
 use super::{Sqlite, from_json, kind_text, record_change};
+use crate::credentials::new_id;
 use crate::storage::Change;
 use crate::storage::{Committed, ConnectorStore};
 use crate::{Error, Result};
@@ -23,11 +24,6 @@ pub(super) fn millis(t: OffsetDateTime) -> i64 {
 pub(super) fn from_millis(ms: i64) -> Result<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .map_err(|e| Error::Internal(format!("stored time out of range: {e}")))
-}
-
-/// A random id: 16 bytes, base64url.
-pub(super) fn new_id() -> String {
-    attesta_proto::encoding::to_b64(&rand::random::<[u8; 16]>())
 }
 
 fn role_text(role: Role) -> &'static str {
@@ -225,6 +221,29 @@ fn public_keys(conn: &Connection, party_id: &str) -> Result<PublicKeys> {
         |r| r.get(0),
     )?;
     from_json(&text)
+}
+
+/// Records a `connector` change for everyone who shares a connector with a
+/// party whose keys just changed: every connector block showing them did.
+pub(super) fn tell_peers_of(tx: &Transaction<'_>, party_id: &str) -> Result<Vec<String>> {
+    let shown = tx
+        .prepare(
+            "SELECT DISTINCT other.party_id, other.connector_id
+             FROM members own JOIN members other ON other.connector_id = own.connector_id
+             WHERE own.party_id = ?1 AND other.state IN ('waiting', 'accepted')",
+        )?
+        .query_map([party_id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut told = Vec::new();
+    for (party, connector) in shown {
+        record_change(tx, &party, &Change::Connector(connector))?;
+        if !told.contains(&party) {
+            told.push(party);
+        }
+    }
+    Ok(told)
 }
 
 /// Records a change for each party and returns them, to be notified after commit.
@@ -481,6 +500,10 @@ impl ConnectorStore for Sqlite {
             }
             Ok(connectors)
         })
+    }
+
+    fn public_keys(&self, party_id: &str) -> Result<PublicKeys> {
+        self.read(|conn| public_keys(conn, party_id))
     }
 
     fn group_create(&self, caller: &str, now: OffsetDateTime) -> Result<Committed<Connector>> {

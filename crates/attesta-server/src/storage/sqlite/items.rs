@@ -12,7 +12,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
 
 use super::Sqlite;
-use super::connectors::{Membership, from_millis, millis, new_id, tell};
+use super::connectors::{Membership, from_millis, millis, tell};
+use crate::credentials::new_id;
 use crate::storage::Change;
 use crate::storage::Committed;
 use crate::storage::items::{Delivery, DeliveryLimits, ItemStore, SyncPage};
