@@ -13,6 +13,9 @@ if [ -f ui/package.json ]; then
   (cd ui && npm run check && npm test && npm run build)
 fi
 
+step "the desktop app, for the GUI tests (tests/e2e/tests/gui.rs drive this binary)"
+cargo build -p attesta-desktop --features custom-protocol --locked
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
