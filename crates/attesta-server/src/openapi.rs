@@ -36,6 +36,7 @@ pub fn document(methods: &[MethodInfo]) -> Value {
                     "type": "object", "properties": { "status": { "const": "ok" } } } } } } }
         }}),
     );
+    paths.insert(format!("{PATH_PREFIX}events"), events_operation());
     let mut responses = Map::new();
     for code in ERROR_CODES {
         let name = serde_json::to_value(code).unwrap_or(Value::Null);
@@ -75,6 +76,21 @@ pub fn document(methods: &[MethodInfo]) -> Value {
             "responses": responses,
         },
     })
+}
+
+/// The push socket: a GET that upgrades, not a JSON method.
+fn events_operation() -> Value {
+    json!({ "get": {
+        "operationId": "events",
+        "description": "Upgrades to a WebSocket that sends {\"cursor\": \"<string>\"} whenever the party has something new to sync, and closes (1008) when the device's session ends. Authenticated by the bearer header or by a single-use `ticket` from events_ticket (valid 30 s).",
+        "security": [{ "session": [] }, {}],
+        "parameters": [{ "name": "ticket", "in": "query", "required": false, "schema": { "type": "string" } }],
+        "responses": {
+            "101": { "description": "switching to the WebSocket protocol" },
+            "400": { "$ref": "#/components/responses/400" },
+            "401": { "$ref": "#/components/responses/401" }
+        }
+    }})
 }
 
 fn operation(method: &MethodInfo) -> Value {

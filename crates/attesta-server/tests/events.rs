@@ -209,3 +209,40 @@ async fn a_plain_request_to_the_events_path_is_a_bad_request() {
     let body: serde_json::Value = response.json().await.expect("an API error body");
     assert_eq!(body["error"]["code"], "bad_request");
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_push_socket_and_every_connector_method() {
+    let server = Server::start();
+    let url = format!("{}/api/v1/openapi.json", server.url);
+    let document: serde_json::Value = server
+        .http
+        .get(url)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("JSON");
+    let paths = &document["paths"];
+    assert!(paths["/api/v1/events"]["get"].is_object());
+    for method in [
+        "connectors_request",
+        "connectors_accept",
+        "connectors_block",
+        "connectors_unblock",
+        "connectors_list",
+        "connectors_deliver",
+        "group_create",
+        "group_invite",
+        "group_leave",
+        "group_remove",
+        "items_delete",
+        "sync",
+        "events_ticket",
+    ] {
+        assert!(
+            paths[format!("/api/v1/{method}")]["post"].is_object(),
+            "{method}"
+        );
+    }
+}
