@@ -726,3 +726,38 @@ async fn a_delivery_needs_a_client_id_of_sixteen_bytes() {
     assert_eq!(status, 400);
     assert_eq!(answer["error"]["code"], "bad_request");
 }
+
+#[tokio::test]
+async fn every_connector_item_and_sync_method_needs_a_live_session() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let methods = [
+        "connectors_request",
+        "connectors_accept",
+        "connectors_block",
+        "connectors_unblock",
+        "connectors_list",
+        "connectors_deliver",
+        "group_create",
+        "group_invite",
+        "group_leave",
+        "group_remove",
+        "items_delete",
+        "sync",
+        "events_ticket",
+    ];
+    server
+        .call(Some(&alice.session), &attesta_proto::api::AuthLogout {})
+        .await
+        .expect("logging out");
+    for method in methods {
+        for session in [None, Some("not-a-session"), Some(alice.session.as_str())] {
+            let path = format!("/api/v1/{method}");
+            let (status, body) = server
+                .post_raw(&path, Some("application/json"), session, b"{}".to_vec())
+                .await;
+            assert_eq!(status, 401, "{method} with {session:?}");
+            assert_eq!(body["error"]["code"], "unauthorized");
+        }
+    }
+}
