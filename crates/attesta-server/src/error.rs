@@ -115,6 +115,13 @@ impl IntoResponse for Error {
             },
         };
         let mut response = (status, axum::Json(body)).into_response();
+        if let Error::TooLarge(_) = self {
+            // The unread rest of the body makes the connection useless: say so,
+            // so that clients do not send their next request into it.
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let Some(wait) = retry_after {
             // Rounded up: a client that waits exactly this long must succeed.
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

@@ -242,6 +242,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
                     Error::bad_request(format!("could not read the body: {cause}"))
                 }
             })?;
+        // serde would read an empty struct from `[]`: the API takes objects only.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            return Err(Error::bad_request("the body must be a JSON object"));
+        }
         serde_json::from_slice(&bytes)
             .map(ApiJson)
             .map_err(|e| Error::bad_request(format!("invalid request body: {e}")))

@@ -25,3 +25,40 @@ async fn an_unknown_method_path_is_not_found_in_the_api_error_shape() {
     assert_eq!(body["error"]["code"], json!("not_found"));
     assert!(body["error"]["message"].is_string());
 }
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_method_with_its_session_need() {
+    let server = Server::start();
+    let response = server
+        .http
+        .get(format!("{}/api/v1/openapi.json", server.url))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(doc["openapi"], json!("3.1.0"));
+    for name in attesta_proto::api::METHOD_NAMES {
+        let operation = &doc["paths"][format!("/api/v1/{name}")]["post"];
+        assert_eq!(operation["operationId"], json!(name), "{name} missing");
+        assert!(operation["responses"]["400"].is_object(), "{name}");
+    }
+    let login = &doc["paths"]["/api/v1/auth_login"]["post"]["security"];
+    assert_eq!(login, &json!([]));
+    let logout = &doc["paths"]["/api/v1/auth_logout"]["post"]["security"];
+    assert_eq!(logout, &json!([{"session": []}]));
+}
+
+#[tokio::test]
+async fn a_method_called_with_get_gets_an_api_error() {
+    let server = Server::start();
+    let response = server
+        .http
+        .get(server.method_url("tokens_list"))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], json!("bad_request"));
+}
