@@ -294,3 +294,29 @@ async fn a_peers_new_keys_reach_everyone_who_shares_a_connector_with_it() {
         "carol shares nothing with alice"
     );
 }
+
+#[tokio::test]
+async fn a_page_of_large_blocks_stops_at_32_mib_and_says_more() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let bob = server.register("bobby").await;
+    let id = server.connect(&alice, &bob).await;
+    let block = vec![9; 1024 * 1024];
+    for _ in 0..40 {
+        server
+            .deliver(&alice, &id, &block)
+            .await
+            .expect("delivering a megabyte");
+    }
+
+    let first = server.sync_from(&bob, None, None).await;
+    assert!(first.more, "40 MiB do not fit one answer");
+    assert!(
+        (32..=33).contains(&first.items.len()),
+        "{} items",
+        first.items.len()
+    );
+    let rest = server.sync_from(&bob, Some(&first.cursor), None).await;
+    assert_eq!(first.items.len() + rest.items.len(), 40);
+    assert!(!rest.more);
+}

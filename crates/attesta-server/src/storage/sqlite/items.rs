@@ -25,6 +25,11 @@ const DAY_MS: i64 = 24 * HOUR_MS;
 /// Changes read per query while paging through a party's log.
 const SYNC_BATCH: i64 = 1000;
 
+/// Block bytes per `sync` answer at most (give or take one block): 500 items
+/// of a megabyte each would make one answer half a gigabyte. A full page
+/// says `more`, as one full by count does.
+const SYNC_MAX_BYTES: u64 = 32 * 1024 * 1024;
+
 /// Expired items removed per sweep transaction, so a sweep never holds the
 /// writer long; the rest wait for the next sweep.
 const SWEEP_BATCH: i64 = 500;
@@ -289,6 +294,7 @@ impl ItemStore for Sqlite {
                 more: false,
             };
             let mut connector_ids = Vec::new();
+            let mut bytes = 0;
             let mut seen_connectors = HashSet::new();
             let mut seen_removed = HashSet::new();
             let mut stmt = conn.prepare_cached(
@@ -305,11 +311,18 @@ impl ItemStore for Sqlite {
                 for (seq, kind, ref_id) in batch {
                     match (kind.as_str(), ref_id) {
                         ("party", _) => page.party_changed = true,
-                        ("item", Some(_)) if page.items.len() >= limit => {
+                        ("item", Some(_))
+                            if page.items.len() >= limit || bytes >= SYNC_MAX_BYTES =>
+                        {
                             page.more = true;
                             break 'log;
                         }
-                        ("item", Some(id)) => page.items.extend(live_item(conn, &id, now)?),
+                        ("item", Some(id)) => {
+                            if let Some(item) = live_item(conn, &id, now)? {
+                                bytes += item.size;
+                                page.items.push(item);
+                            }
+                        }
                         ("connector", Some(id)) if seen_connectors.insert(id.clone()) => {
                             connector_ids.push(id)
                         }
