@@ -42,9 +42,24 @@ async fn forget_idle_limits(state: AppState) {
     }
 }
 
+/// Resolves on Ctrl-C (SIGINT) or SIGTERM, so that service managers stop the
+/// server gracefully; a signal that cannot be installed is never awaited.
 async fn shutdown() {
-    // If the signal cannot be installed, serve until killed.
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
     }
 }

@@ -413,3 +413,25 @@ async fn lookups_find_searchable_tokens_only_and_are_limited() {
         .expect_err("fourth lookup");
     assert_eq!(limited.code(), ErrorCode::Limit);
 }
+
+#[tokio::test]
+async fn guessing_the_old_password_is_limited() {
+    let server = Server::start_with(&["--login-per-token", "2"]);
+    let alice = server.register("alice").await;
+    let change = PasswordChange {
+        old_auth_key: vec![1; 32],
+        salt: new_salt().to_vec(),
+        kdf: DEFAULT_KDF,
+        auth_key: vec![2; 32],
+        keyring: vec![3],
+    };
+    for _ in 0..2 {
+        let refused = server
+            .as_party(&alice, &change)
+            .await
+            .expect_err("wrong old key");
+        assert_eq!(refused.code(), ErrorCode::Forbidden);
+    }
+    let limited = server.as_party(&alice, &change).await.expect_err("limited");
+    assert_eq!(limited.code(), ErrorCode::Limit);
+}

@@ -502,3 +502,84 @@ async fn wait_for_code(outbox: &Path, nth: usize) -> String {
     }
     panic!("no recovery code arrived in the outbox");
 }
+
+#[tokio::test]
+async fn a_party_sending_codes_to_many_numbers_is_rate_limited() {
+    let server = Server::start_with_outbox(&["--codes-per-party-per-hour", "2"]);
+    let alice = server.register("alice").await;
+    server
+        .as_party(&alice, &add_phone("+14155550123", false))
+        .await
+        .expect("first");
+    server
+        .as_party(&alice, &add_phone("+14155550124", false))
+        .await
+        .expect("second");
+    let limited = server
+        .as_party(&alice, &add_phone("+14155550125", false))
+        .await
+        .expect_err("third");
+    assert_eq!(limited.code(), ErrorCode::Limit);
+}
+
+#[tokio::test]
+async fn searchability_of_a_token_the_party_does_not_hold_is_not_found() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let foreign = TokenSetSearchable {
+        token: nick("someone else"),
+        searchable: true,
+    };
+    let refused = server
+        .as_party(&alice, &foreign)
+        .await
+        .expect_err("not held");
+    assert_eq!(refused.code(), ErrorCode::NotFound);
+}
+
+#[tokio::test]
+async fn a_failed_delivery_is_an_internal_error_without_details() {
+    // An SMTP port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+        .to_string();
+    let args = [
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &port,
+        "--smtp-tls",
+        "none",
+    ];
+    let server = Server::start_with(&args);
+    let alice = server.register("alice").await;
+    let add = attesta_proto::api::TokenAddEmail {
+        email: "alice@example.org".into(),
+        searchable: false,
+    };
+    let failed = server
+        .as_party(&alice, &add)
+        .await
+        .expect_err("no SMTP server");
+    assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(failed.body.error.message, "internal error");
+    assert!(server.healthy().await);
+}
+
+#[tokio::test]
+async fn recovery_tries_from_one_address_are_limited() {
+    let server = Server::start_with_outbox(&["--login-per-address", "2"]);
+    let start = |n: u32| AuthRecoverStart {
+        address: RecoveryAddress {
+            email: Some(format!("user{n}@example.org")),
+            phone: None,
+            region: None,
+        },
+    };
+    server.call(None, &start(1)).await.expect("first");
+    server.call(None, &start(2)).await.expect("second");
+    let limited = server.call(None, &start(3)).await.expect_err("third");
+    assert_eq!(limited.code(), ErrorCode::Limit);
+}

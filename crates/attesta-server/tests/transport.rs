@@ -62,3 +62,11 @@ async fn a_method_called_with_get_gets_an_api_error() {
     let body: serde_json::Value = response.json().await.expect("JSON");
     assert_eq!(body["error"]["code"], json!("bad_request"));
 }
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let mut server = Server::start();
+    assert!(server.healthy().await);
+    let status = server.terminate();
+    assert!(status.success(), "{status}");
+}

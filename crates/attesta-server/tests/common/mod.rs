@@ -150,6 +150,17 @@ impl Server {
         (status, json)
     }
 
+    /// Sends SIGTERM to this test's server and waits for it to exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(sent.success(), "SIGTERM could not be sent");
+        self.child.wait().expect("the server exits")
+    }
+
     /// Whether `/health` still answers ok.
     pub async fn healthy(&self) -> bool {
         match self.http.get(format!("{}/health", self.url)).send().await {
