@@ -3,8 +3,10 @@
 //! `attesta` CLI, and a real SMTP sink for confirmation mail.
 
 pub mod binaries;
+pub mod cli;
 pub mod mail;
 pub mod server;
 pub mod world;
 
+pub use cli::{Cli, Run};
 pub use world::{PASSWORD, PATIENCE, Person, Setup, World};

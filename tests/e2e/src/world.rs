@@ -8,9 +8,11 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use attesta_client::{
-    Address, Anchor, Client, HelloDraft, Invitation, Login, Message, Registration, RequestOutcome,
+    Address, Anchor, Client, HelloDraft, Invitation, Login, MemberState, Message, Registration,
+    RequestOutcome,
 };
 
+use crate::cli::Cli;
 use crate::mail::MailSink;
 use crate::server::Server;
 
@@ -87,9 +89,9 @@ impl World {
             .expect("this scenario did not start the mail sink")
     }
 
-    /// Where the CLI keeps a new profile of this world.
-    pub fn profile_dir(&self, name: &str) -> std::path::PathBuf {
-        self.files.path().join(name)
+    /// The `attesta` CLI on a new profile `name` against this world's server.
+    pub fn cli(&self, name: &str) -> Cli {
+        Cli::new(&self.files.path().join(name), &self.server.url())
     }
 }
 
@@ -194,6 +196,31 @@ impl Person {
         }
     }
 
+    /// Connects with `peer` by nick and has `peer` accept: answers the
+    /// conversation, open on both sides.
+    pub async fn befriend(&self, peer: &Person) -> String {
+        let conversation = self
+            .connect_by_nick(peer, &format!("Hi, {} here", display_name(&self.nick)))
+            .await;
+        peer.invitation_from(self).await;
+        peer.client
+            .accept(&conversation, None)
+            .await
+            .expect("accepting the invitation");
+        self.state_becomes(&conversation, MemberState::Accepted)
+            .await;
+        conversation
+    }
+
+    /// Syncs until this party's view of a connector is `state`.
+    pub async fn state_becomes(&self, connector: &str, state: MemberState) {
+        self.eventually(&format!("{connector} {state:?}"), || async {
+            let seen = self.client.connector(connector).await.ok()?.state;
+            (seen == state).then_some(())
+        })
+        .await;
+    }
+
     /// Sends a text and waits until the server has it.
     pub async fn say(&self, conversation: &str, body: &str) -> attesta_client::MsgId {
         let msg_id = self
@@ -238,14 +265,18 @@ impl Person {
 
     /// Waits for a waiting invitation from `sender`.
     pub async fn invitation_from(&self, sender: &Person) -> Invitation {
-        let from = sender.party_id();
-        self.eventually(&format!("an invitation from {}", sender.nick), || async {
+        self.invitation_from_party(&sender.party_id()).await
+    }
+
+    /// Waits for a waiting invitation from the party `from`.
+    pub async fn invitation_from_party(&self, from: &str) -> Invitation {
+        self.eventually(&format!("an invitation from {from}"), || async {
             self.client
                 .invitations()
                 .await
                 .expect("listing invitations")
                 .into_iter()
-                .find(|i| i.from_party_id.as_deref() == Some(from.as_str()))
+                .find(|i| i.from_party_id.as_deref() == Some(from))
         })
         .await
     }

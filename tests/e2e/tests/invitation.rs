@@ -43,10 +43,7 @@ async fn a_hello_found_by_nick_is_reviewed_accepted_and_the_conversation_reaches
     bob.accept(&conversation, None).await.expect("bob accepts");
     assert!(bob.invitations().await.expect("invitations").is_empty());
     alice
-        .eventually("her request accepted", || async {
-            let state = alice.connector(&conversation).await.ok()?.state;
-            (state == MemberState::Accepted).then_some(())
-        })
+        .state_becomes(&conversation, MemberState::Accepted)
         .await;
 
     bob.say(&conversation, "Hello Alice! Sunday suits me.")

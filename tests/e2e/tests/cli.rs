@@ -1,0 +1,222 @@
+//! The `attesta` CLI's contract for scripts: JSON objects one per line,
+//! exit status 0 on success, 1 on an error said on stderr, 2 on wrong usage.
+
+use attesta_e2e::{Cli, World};
+use serde_json::Value;
+
+fn text(value: &Value, field: &str) -> String {
+    value[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field} is not a string in {value}"))
+        .to_owned()
+}
+
+/// A CLI profile registered as `nick`.
+async fn registered(world: &World, nick: &str) -> (Cli, Value) {
+    let cli = world.cli(nick);
+    let session = cli
+        .run(&["register", nick, "--searchable"])
+        .await
+        .ok()
+        .object();
+    (cli, session)
+}
+
+#[tokio::test]
+async fn register_and_login_print_the_party_and_the_device() {
+    let world = World::start().await;
+    let (_, registered) = registered(&world, "dave").await;
+    let party = text(&registered, "party_id");
+    assert!(!text(&registered, "device_id").is_empty());
+
+    let second = world.cli("dave_laptop");
+    let logged_in = second.run(&["login", "dave"]).await.ok().object();
+    assert_eq!(text(&logged_in, "party_id"), party);
+    assert_ne!(
+        text(&logged_in, "device_id"),
+        text(&registered, "device_id")
+    );
+
+    let devices = second.run(&["devices"]).await.ok().objects();
+    assert_eq!(devices.len(), 2, "both devices are listed: {devices:?}");
+    assert_eq!(
+        devices.iter().filter(|d| d["current"] == true).count(),
+        1,
+        "exactly one is this device"
+    );
+}
+
+#[tokio::test]
+async fn connecting_to_nobody_exits_1_saying_not_found() {
+    let world = World::start().await;
+    let (dave, _) = registered(&world, "dave").await;
+    let run = dave
+        .run(&["connect", "--nick", "nobody here", "--message", "hi"])
+        .await;
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("not found"), "{run:?}");
+    assert!(run.stdout.is_empty(), "nothing is printed as an answer");
+}
+
+#[tokio::test]
+async fn wrong_usage_exits_2() {
+    let world = World::start().await;
+    let cli = world.cli("anyone");
+    for args in [
+        &["frobnicate"][..],
+        &["connect", "--message", "to whom?"],
+        &[
+            "connect",
+            "--nick",
+            "alice",
+            "--email",
+            "a@example.org",
+            "--message",
+            "x",
+        ],
+        &["send", "only-an-id"],
+        &["send", "id", "text", "--expires-in", "soon"],
+    ] {
+        let run = cli.run(args).await;
+        assert_eq!(run.code, Some(2), "{args:?}: {run:?}");
+        assert!(!run.stderr.is_empty(), "{args:?} says what is wrong");
+    }
+}
+
+#[tokio::test]
+async fn an_error_exits_1_and_is_said_on_stderr() {
+    let world = World::start().await;
+    let stranger = world.cli("stranger");
+    for args in [
+        &["login", "nobody by this nick"][..],
+        &["messages", "no-such-conversation"],
+    ] {
+        let run = stranger.run(args).await;
+        assert_eq!(run.code, Some(1), "{args:?}: {run:?}");
+        assert!(
+            run.stderr.lines().any(|line| line.starts_with("error: ")),
+            "{args:?}: {run:?}"
+        );
+        assert!(run.stdout.is_empty(), "{args:?}: {run:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_script_reviews_an_invitation_accepts_it_and_converses() {
+    let world = World::start().await;
+    let (dave, _) = registered(&world, "dave").await;
+    let alice = &world.alice;
+    let conversation = {
+        let outcome = alice
+            .connect(
+                attesta_client::Address::Nick("dave".into()),
+                "Hi Dave, Alice here",
+            )
+            .await;
+        match outcome {
+            attesta_client::RequestOutcome::Requested { connector_id, .. } => connector_id,
+            attesta_client::RequestOutcome::NotFound => panic!("dave was not found"),
+        }
+    };
+
+    let invitations = dave.run(&["invitations"]).await.ok().objects();
+    assert_eq!(invitations.len(), 1, "{invitations:?}");
+    let invitation = &invitations[0];
+    assert_eq!(text(invitation, "id"), conversation);
+    assert_eq!(text(invitation, "nick"), "alice");
+    assert_eq!(text(invitation, "display_name"), "Alice");
+    assert_eq!(text(invitation, "message"), "Hi Dave, Alice here");
+    assert_eq!(invitation["signed"], true);
+    assert_eq!(text(invitation, "nick_check"), "checked");
+    assert!(invitation["received_at"].is_string());
+
+    let waiting = dave.run(&["wait", &conversation]).await.ok().object();
+    assert_eq!(text(&waiting, "state"), "waiting");
+    assert_eq!(dave.run(&["invitations"]).await.ok().objects().len(), 1);
+
+    let accepted = dave.run(&["accept", &conversation]).await.ok().object();
+    assert_eq!(text(&accepted, "state"), "accepted");
+    assert!(dave.run(&["invitations"]).await.ok().objects().is_empty());
+
+    let sent = dave
+        .run(&["send", &conversation, "Hello Alice"])
+        .await
+        .ok()
+        .object();
+    assert_eq!(sent["from_me"], true);
+    assert_eq!(text(&sent, "body"), "Hello Alice");
+    assert_eq!(text(&sent, "state"), "sent");
+    assert_eq!(sent["signed"], true);
+    assert!(!text(&sent, "id").is_empty());
+    assert!(sent["sent_at"].is_string());
+
+    alice.receives(&conversation, "Hello Alice").await;
+    alice.say(&conversation, "Nice to meet you").await;
+
+    let messages = dave.run(&["messages", &conversation]).await.ok().objects();
+    let bodies: Vec<(bool, String)> = messages
+        .iter()
+        .map(|m| (m["from_me"] == true, text(m, "body")))
+        .collect();
+    assert_eq!(
+        bodies,
+        vec![
+            (false, "Hi Dave, Alice here".to_owned()),
+            (true, "Hello Alice".to_owned()),
+            (false, "Nice to meet you".to_owned()),
+        ]
+    );
+    assert!(messages.iter().all(|m| m["signed"] == true));
+    assert!(messages.iter().all(|m| text(m, "state") == "sent"));
+    assert_eq!(text(&messages[2], "author"), alice.party_id());
+
+    let conversations = dave.run(&["conversations"]).await.ok().objects();
+    let listed = conversations
+        .iter()
+        .find(|c| text(c, "id") == conversation)
+        .unwrap_or_else(|| panic!("the conversation is listed: {conversations:?}"));
+    assert_eq!(text(listed, "kind"), "p2p");
+    assert!(listed["unread"].as_u64().is_some_and(|n| n >= 1));
+    assert!(listed["last_message_at"].is_string());
+    assert!(listed.get("title").is_some());
+}
+
+#[tokio::test]
+async fn a_send_while_the_server_is_down_is_queued_exits_0_and_goes_out_later() {
+    let mut world = World::start().await;
+    let (dave, session) = registered(&world, "dave").await;
+    let connect = dave
+        .run(&[
+            "connect",
+            "--nick",
+            "bobby",
+            "--message",
+            "Hi Bob, Dave here",
+        ])
+        .await
+        .ok()
+        .object();
+    assert_eq!(text(&connect, "state"), "waiting");
+    let conversation = text(&connect, "id");
+    let bob = &world.bob;
+    let invitation = bob.invitation_from_party(&text(&session, "party_id")).await;
+    assert_eq!(invitation.message.as_deref(), Some("Hi Bob, Dave here"));
+    bob.accept(&conversation, None).await.expect("bob accepts");
+    dave.run(&["sync"]).await.ok();
+
+    world.server.stop();
+    let queued = dave
+        .run(&["send", &conversation, "Sent while offline"])
+        .await;
+    assert_eq!(queued.code, Some(0), "{queued:?}");
+    assert_eq!(text(&queued.object(), "state"), "queued");
+    assert!(queued.stderr.contains("queued"), "{queued:?}");
+
+    world.server.restart();
+    let synced = dave.run(&["sync"]).await.ok().object();
+    assert_eq!(synced["queued"], 0);
+    world
+        .bob
+        .receives(&conversation, "Sent while offline")
+        .await;
+}
