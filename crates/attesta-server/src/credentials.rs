@@ -18,6 +18,21 @@ use sha2::Sha256;
 use crate::storage::accounts::Password;
 use crate::{Error, Result};
 
+/// Argon2id runs this many at a time (each takes 19 MiB and tens of
+/// milliseconds): a burst of logins waits instead of exhausting memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Runs a hash or a check on a blocking thread, within the [`HASHING`] bound.
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("hashing semaphore: {e}")))?;
+    tokio::task::spawn_blocking(work).await?
+}
+
 /// The length of `auth_key`: the first half of the client's Argon2id output.
 const AUTH_KEY_BYTES: usize = 32;
 
@@ -101,7 +116,7 @@ pub fn check_auth_key(auth_key: &[u8]) -> Result<()> {
 
 /// A password record for a new `auth_key`, hashed on a blocking thread.
 pub async fn password_record(salt: Vec<u8>, kdf: Kdf, auth_key: Vec<u8>) -> Result<Password> {
-    let auth_hash = tokio::task::spawn_blocking(move || hash(&auth_key)).await??;
+    let auth_hash = hashing(move || hash(&auth_key)).await?;
     Ok(Password {
         salt,
         kdf,
@@ -120,7 +135,7 @@ fn hash(auth_key: &[u8]) -> Result<String> {
 /// token) a throwaway hash is checked instead, so that the answer takes
 /// as long as a real check and unknown and wrong logins look alike.
 pub async fn verify(auth_key: Vec<u8>, auth_hash: Option<String>) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
+    hashing(move || {
         let stored = match &auth_hash {
             Some(stored) => stored.as_str(),
             None => decoy_hash()?,
@@ -128,10 +143,12 @@ pub async fn verify(auth_key: Vec<u8>, auth_hash: Option<String>) -> Result<bool
         let matches = Argon2::default().verify_password(&auth_key, stored).is_ok();
         Ok(matches && auth_hash.is_some())
     })
-    .await?
+    .await
 }
 
-fn decoy_hash() -> Result<&'static str> {
+/// The throwaway hash unknown logins are checked against; made at start so
+/// that the first unknown login takes no longer than the others.
+pub fn decoy_hash() -> Result<&'static str> {
     static DECOY: OnceLock<String> = OnceLock::new();
     if let Some(decoy) = DECOY.get() {
         return Ok(decoy);

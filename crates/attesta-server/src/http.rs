@@ -206,6 +206,10 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
         .then(|| session.trim())
 }
 
+/// How long a body may take to arrive: a client trickling bytes must not
+/// hold a connection and its buffer for ever.
+const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A JSON body parsed into a request type, with every failure (content type,
 /// size, syntax, types) answered as an API error rather than axum's plain text.
 pub struct ApiJson<T>(pub T);
@@ -229,8 +233,10 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         if declared.is_some_and(|len| len > max as u64) {
             return Err(too_large(max));
         }
-        let bytes = axum::body::to_bytes(request.into_body(), max)
+        let reading = axum::body::to_bytes(request.into_body(), max);
+        let bytes = tokio::time::timeout(BODY_TIMEOUT, reading)
             .await
+            .map_err(|_| Error::bad_request("the body took too long to arrive"))?
             .map_err(|e| {
                 let cause = e.into_inner();
                 if cause

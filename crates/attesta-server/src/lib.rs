@@ -61,6 +61,7 @@ impl AppState {
         })?;
         let store = Sqlite::open(&config.data_dir.join("attesta.sqlite3"))?;
         let secret = ServerSecret::load_or_create(&config.data_dir.join("server-secret"))?;
+        credentials::decoy_hash()?;
         let limits = Limits::new(&config);
         let senders = Senders::new(&config)?;
         Ok(AppState {
