@@ -165,10 +165,10 @@ impl Desktop {
     pub async fn find_css(&self, css: &str) -> Element {
         let start = Instant::now();
         loop {
-            if let Ok(element) = self.driver.find(Locator::Css(css)).await {
-                if element.is_displayed().await.unwrap_or(false) {
-                    return element;
-                }
+            if let Ok(element) = self.driver.find(Locator::Css(css)).await
+                && element.is_displayed().await.unwrap_or(false)
+            {
+                return element;
             }
             assert!(start.elapsed() < PATIENCE, "{css} did not show in time");
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -205,9 +205,7 @@ impl Desktop {
             .await
             .unwrap_or_default()
         {
-            if let Ok(text) = element.text().await {
-                out.push(text);
-            }
+            out.extend(text_of(&element).await);
         }
         out
     }
@@ -223,15 +221,17 @@ impl Desktop {
                 .await
                 .unwrap_or_default()
             {
-                if element.text().await.is_ok_and(|t| t.contains(text)) {
+                if text_of(&element).await.is_some_and(|t| t.contains(text)) {
                     return element;
                 }
             }
-            assert!(
-                start.elapsed() < PATIENCE,
-                "no {id} showed {text:?} in time; it shows {:?}",
-                self.texts(id).await
-            );
+            if start.elapsed() > PATIENCE {
+                self.screenshot(&format!("failed-waiting-for-{id}")).await;
+                panic!(
+                    "no {id} showed {text:?} in time; it shows {:?} (screenshot in target/screenshots)",
+                    self.texts(id).await
+                );
+            }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
@@ -279,6 +279,12 @@ impl Desktop {
             .expect("ImageMagick's import (apt: imagemagick)");
         assert!(status.success(), "the screenshot {name} failed");
     }
+}
+
+/// An element's text content. WebDriver's "element text" of WebKitGTK
+/// leaves out parts of nested flex layouts (a row's title), which the DOM has.
+async fn text_of(element: &Element) -> Option<String> {
+    element.prop("textContent").await.ok().flatten()
 }
 
 /// Starts Xvfb on the first free display number from 90 on.
