@@ -76,15 +76,15 @@ pub struct Config {
     pub nick_removals_per_30_days: u32,
 
     /// Days a removed nick stays reserved for its former owner.
-    #[arg(long, env = "ATTESTA_NICK_QUARANTINE_DAYS", default_value_t = 90)]
+    #[arg(long, env = "ATTESTA_NICK_QUARANTINE_DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(0..=36_500))]
     pub nick_quarantine_days: u32,
 
     /// Minutes a confirmation or recovery code is valid.
-    #[arg(long, env = "ATTESTA_CODE_MINUTES", default_value_t = 15)]
+    #[arg(long, env = "ATTESTA_CODE_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u32).range(1..=24 * 60))]
     pub code_minutes: u32,
 
     /// Tries a code allows before it is used up.
-    #[arg(long, env = "ATTESTA_CODE_TRIES", default_value_t = 5)]
+    #[arg(long, env = "ATTESTA_CODE_TRIES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub code_tries: u32,
 
     /// Codes sent to one address or number per hour.
