@@ -761,3 +761,40 @@ async fn every_connector_item_and_sync_method_needs_a_live_session() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_member_who_blocks_a_group_gets_nothing_and_the_others_see_no_difference() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let bob = server.register("bobby").await;
+    server.connect(&alice, &bob).await;
+    let team = group(&server, &alice).await;
+    invite(&server, &alice, &team, &bob)
+        .await
+        .expect("inviting");
+    accept(&server, &bob, &team).await.expect("joining");
+    let before = list(&server, &alice).await;
+
+    assert_eq!(block(&server, &bob, &team).await, Ok(()));
+    assert_eq!(
+        seen(&server, &bob, &team).await,
+        (MemberState::Blocked, Role::Member)
+    );
+    assert_eq!(
+        list(&server, &alice).await,
+        before,
+        "the owner's view, members and times included, is unchanged"
+    );
+    let unseen = server
+        .deliver(&alice, &team, b"into the void")
+        .await
+        .expect("answered as usual");
+    assert!(!server.all_items(&bob).await.contains(&unseen));
+    assert_eq!(unblock(&server, &bob, &team).await, Ok(()));
+    let seen_now = server
+        .deliver(&alice, &team, b"back")
+        .await
+        .expect("delivering");
+    let bobs = server.all_items(&bob).await;
+    assert!(bobs.contains(&seen_now) && !bobs.contains(&unseen));
+}
