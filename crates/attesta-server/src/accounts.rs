@@ -82,7 +82,7 @@ async fn auth_params(state: AppState, _: Client, req: AuthParams) -> Result<Auth
     }
 }
 
-async fn party_register(state: AppState, _: Client, req: PartyRegister) -> Result<Session> {
+async fn party_register(state: AppState, client: Client, req: PartyRegister) -> Result<Session> {
     let nick = nick_token(req.nick.as_deref(), req.nick_token)?;
     check_password_params(&req.salt, &req.kdf, &req.auth_key)?;
     check_keys(&req.public_keys)?;
@@ -109,15 +109,19 @@ async fn party_register(state: AppState, _: Client, req: PartyRegister) -> Resul
             session,
             device_id: party.device.device_id,
         }),
-        Err(reason) => Err(Error::Conflict {
-            message: match reason {
-                Unavailable::Taken => "this nick is taken".to_owned(),
-                Unavailable::Quarantine => {
-                    "this nick was recently given up and is reserved".to_owned()
-                }
-            },
-            reason: Some(reason),
-        }),
+        Err(reason) => {
+            // Each refusal tells whether a token is held: a lookup, limited like one.
+            state.limits.nick_probes_per_address.check(&client.addr)?;
+            Err(Error::Conflict {
+                message: match reason {
+                    Unavailable::Taken => "this nick is taken".to_owned(),
+                    Unavailable::Quarantine => {
+                        "this nick was recently given up and is reserved".to_owned()
+                    }
+                },
+                reason: Some(reason),
+            })
+        }
     }
 }
 

@@ -63,6 +63,8 @@ pub struct Limits {
     /// become a password oracle.
     pub password_per_party: RateLimit<String>,
     pub lookups_per_party: RateLimit<String>,
+    /// Refused registrations: each tells that a nick token is held.
+    pub nick_probes_per_address: RateLimit<IpAddr>,
     pub token_compute_per_address: RateLimit<IpAddr>,
     pub codes_per_destination: RateLimit<Token>,
     pub codes_per_party: RateLimit<String>,
@@ -92,6 +94,11 @@ impl Limits {
                 login_window,
             ),
             lookups_per_party: RateLimit::new("lookups", config.lookups_per_hour, HOUR),
+            nick_probes_per_address: RateLimit::new(
+                "refused registrations from this address",
+                config.lookups_per_hour,
+                HOUR,
+            ),
             token_compute_per_address: RateLimit::new(
                 "token computations",
                 config.token_compute_per_hour,
@@ -116,6 +123,7 @@ impl Limits {
         self.login_per_address.forget_idle();
         self.password_per_party.forget_idle();
         self.lookups_per_party.forget_idle();
+        self.nick_probes_per_address.forget_idle();
         self.token_compute_per_address.forget_idle();
         self.codes_per_destination.forget_idle();
         self.codes_per_party.forget_idle();

@@ -102,6 +102,10 @@ async fn token_add_nick(
             OffsetDateTime::now_utc(),
         )?
         .announce(&state.hub);
+    if let NickOutcome::Unavailable(_) = outcome {
+        // Whether a token is held is what a lookup tells: limited like one.
+        state.limits.lookups_per_party.check(&caller.party_id)?;
+    }
     Ok(match outcome {
         NickOutcome::Held => TokenAddNickResponse {
             token: Some(token),

@@ -583,3 +583,48 @@ async fn recovery_tries_from_one_address_are_limited() {
     let limited = server.call(None, &start(3)).await.expect_err("third");
     assert_eq!(limited.code(), ErrorCode::Limit);
 }
+
+#[tokio::test]
+async fn refusals_that_reveal_a_held_token_are_limited_like_lookups() {
+    let server = Server::start_with(&["--lookups-per-hour", "2"]);
+    let alice = server.register("alice").await;
+    let mallory = server.register("mallory").await;
+    for _ in 0..2 {
+        let taken = server
+            .as_party(&mallory, &add_nick("alice"))
+            .await
+            .expect("answered");
+        assert_eq!(taken.reason, Some(Unavailable::Taken));
+    }
+    let limited = server
+        .as_party(&mallory, &add_nick("alice"))
+        .await
+        .expect_err("probing");
+    assert_eq!(limited.code(), ErrorCode::Limit);
+    // Adding free nicks is not a probe.
+    server
+        .as_party(&alice, &add_nick("alice two"))
+        .await
+        .expect("added");
+    server
+        .as_party(&alice, &add_nick("alice three"))
+        .await
+        .expect("added");
+    server
+        .as_party(&alice, &add_nick("alice four"))
+        .await
+        .expect("added");
+
+    for _ in 0..2 {
+        let refused = server
+            .call(None, &common::registration("alice").0)
+            .await
+            .expect_err("taken");
+        assert_eq!(refused.code(), ErrorCode::Conflict);
+    }
+    let limited = server
+        .call(None, &common::registration("alice").0)
+        .await
+        .expect_err("probing");
+    assert_eq!(limited.code(), ErrorCode::Limit);
+}
