@@ -5,6 +5,7 @@
 pub mod binaries;
 pub mod cli;
 pub mod mail;
+pub mod raw;
 pub mod server;
 pub mod world;
 

@@ -89,9 +89,14 @@ impl World {
             .expect("this scenario did not start the mail sink")
     }
 
-    /// The `attesta` CLI on a new profile `name` against this world's server.
+    /// The `attesta` CLI on the profile `name` against this world's server.
     pub fn cli(&self, name: &str) -> Cli {
-        Cli::new(&self.files.path().join(name), &self.server.url())
+        Cli::new(&self.profile_of(name), &self.server.url())
+    }
+
+    /// The directory of the profile `name`.
+    pub fn profile_of(&self, name: &str) -> std::path::PathBuf {
+        self.files.path().join(name)
     }
 }
 
