@@ -28,6 +28,14 @@ const TICKET_LIFETIME: Duration = Duration::from_secs(30);
 /// device is told at once through the hub, a logout within this time.
 const SESSION_CHECK: Duration = Duration::from_secs(5);
 
+/// How often a socket pings its client, so that a client gone without a
+/// word (a laptop closed, a network lost) is noticed and its task ends.
+const KEEPALIVE: Duration = Duration::from_secs(30);
+
+/// Clients send nothing but control frames: anything longer is refused
+/// before it is buffered.
+const CLIENT_MESSAGE_MAX: usize = 4096;
+
 /// What a party's subscribers hear.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -191,7 +199,10 @@ async fn events(
     // Subscribed before the upgrade: nothing committed from here on is missed.
     let events = state.hub.subscribe(&device.party_id);
     let socket = Socket { state, device };
-    Ok(upgrade.on_upgrade(move |ws| socket.run(ws, events)))
+    Ok(upgrade
+        .max_message_size(CLIENT_MESSAGE_MAX)
+        .max_frame_size(CLIENT_MESSAGE_MAX)
+        .on_upgrade(move |ws| socket.run(ws, events)))
 }
 
 /// Whether the device still has its session (not logged out, not revoked).
@@ -221,6 +232,8 @@ impl Socket {
     async fn run(self, mut ws: WebSocket, mut events: broadcast::Receiver<Event>) {
         let mut checks = tokio::time::interval(SESSION_CHECK);
         checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pings =
+            tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
         let end = loop {
             tokio::select! {
                 event = events.recv() => match event {
@@ -238,6 +251,11 @@ impl Socket {
                     // Pings are answered by the WebSocket layer; nothing else is expected.
                     Some(Ok(_)) => {}
                 },
+                _ = pings.tick() => {
+                    if ws.send(Message::Ping(Default::default())).await.is_err() {
+                        break End::ClientGone;
+                    }
+                }
                 _ = checks.tick() => {
                     // A storage error is no proof that the session ended: keep the socket.
                     if matches!(device_live(&self.state, &self.device), Ok(false)) {

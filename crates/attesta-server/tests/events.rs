@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use attesta_proto::api::{AuthLogout, DevicesRevoke, EventsTicket, PushEvent, Sync};
 use common::Server;
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
@@ -245,4 +245,17 @@ async fn the_openapi_document_lists_the_push_socket_and_every_connector_method()
             "{method}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_client_that_sends_more_than_control_frames_is_cut_off() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let mut socket = open(&server, &alice.session).await.expect("opening");
+    socket
+        .send(Message::text("x".repeat(64 * 1024)))
+        .await
+        .expect("sending");
+    assert!(closes(&mut socket).await);
+    assert!(server.healthy().await);
 }
