@@ -14,14 +14,25 @@ pub async fn sweep_forever(state: AppState) {
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
+        sweep(&state).await;
+    }
+}
+
+/// Deletes everything expired by now, a batch per transaction so that
+/// deliveries go on between batches, until a batch finds nothing.
+async fn sweep(state: &AppState) {
+    loop {
         match state.store.sweep_expired(OffsetDateTime::now_utc()) {
+            Ok(swept) if swept.value == 0 => return,
             Ok(swept) => {
-                if swept.value > 0 {
-                    tracing::debug!(items = swept.value, "expired items deleted");
-                }
+                tracing::debug!(items = swept.value, "expired items deleted");
                 swept.announce(&state.hub);
+                tokio::task::yield_now().await;
             }
-            Err(e) => tracing::error!(error = %e, "expiry sweep failed"),
+            Err(e) => {
+                tracing::error!(error = %e, "expiry sweep failed");
+                return;
+            }
         }
     }
 }

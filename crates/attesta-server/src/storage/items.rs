@@ -62,8 +62,9 @@ pub trait ItemStore {
         now: OffsetDateTime,
     ) -> Result<SyncPage>;
 
-    /// Deletes the items expired by `now` (and forgets delivery counts older
-    /// than any limit looks back), telling whoever could see them.
+    /// Deletes a batch of the items expired by `now` (and forgets delivery
+    /// counts older than any limit looks back), telling whoever could see
+    /// them; the value is how many it deleted, 0 when none are left.
     fn sweep_expired(&self, now: OffsetDateTime) -> Result<Committed<usize>>;
 
     /// The party's latest change, the cursor a push announces.
