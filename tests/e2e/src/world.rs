@@ -8,8 +8,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use attesta_client::{
-    Address, Anchor, Client, HelloDraft, Invitation, Login, MemberState, Message, Registration,
-    RequestOutcome,
+    Address, Anchor, Client, HelloDraft, Invitation, Login, MemberState, Message, Profile,
+    Registration, RequestOutcome,
 };
 
 use crate::cli::Cli;
@@ -284,6 +284,28 @@ impl Person {
                 .find(|i| i.from_party_id.as_deref() == Some(from))
         })
         .await
+    }
+
+    /// Waits for the invitation into `connector` (a group invitation, or a request).
+    pub async fn invitation_to(&self, connector: &str) -> Invitation {
+        self.eventually(&format!("an invitation to {connector}"), || async {
+            self.client
+                .invitations()
+                .await
+                .expect("listing invitations")
+                .into_iter()
+                .find(|i| i.connector_id == connector)
+        })
+        .await
+    }
+
+    /// What this person tells others about themselves.
+    pub fn profile(&self) -> Profile {
+        Profile {
+            display_name: display_name(&self.nick),
+            nick: Some(self.nick.clone()),
+            avatar: None,
+        }
     }
 
     /// Every message of a conversation in this device's cache, oldest first.
