@@ -18,6 +18,8 @@ pub struct Server {
     pub url: String,
     pub data_dir: tempfile::TempDir,
     args: Vec<String>,
+    /// Whether the server's debug log goes to `log_path()` (else to the terminal at `warn`).
+    logged: bool,
     pub http: reqwest::Client,
 }
 
@@ -63,13 +65,30 @@ impl Server {
     }
 
     fn start_in(data_dir: tempfile::TempDir, args: &[&str]) -> Server {
+        Server::launch_in(data_dir, args, false)
+    }
+
+    /// Starts the server with codes in an outbox and its debug log in `log_path()`.
+    pub fn start_logged() -> Server {
+        let data_dir = tempfile::tempdir().expect("temporary data directory");
+        let outbox = data_dir.path().join("outbox.jsonl");
+        let outbox = outbox.to_str().expect("a UTF-8 temporary path").to_owned();
+        Server::launch_in(data_dir, &["--outbox", &outbox], true)
+    }
+
+    pub fn log_path(&self) -> std::path::PathBuf {
+        self.data_dir.path().join("server.log")
+    }
+
+    fn launch_in(data_dir: tempfile::TempDir, args: &[&str], logged: bool) -> Server {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        let (child, url) = launch(data_dir.path(), &args);
+        let (child, url) = launch(data_dir.path(), &args, logged);
         Server {
             child,
             url,
             data_dir,
             args,
+            logged,
             http: reqwest::Client::new(),
         }
     }
@@ -82,7 +101,7 @@ impl Server {
 
     /// Starts the server again on the same data directory (on a new port).
     pub fn restart(&mut self) {
-        let (child, url) = launch(self.data_dir.path(), &self.args);
+        let (child, url) = launch(self.data_dir.path(), &self.args, self.logged);
         self.child = child;
         self.url = url;
     }
@@ -232,16 +251,26 @@ impl Server {
 }
 
 /// Runs the server binary on a free loopback port; the child and its URL.
-fn launch(data_dir: &Path, args: &[String]) -> (Child, String) {
+fn launch(data_dir: &Path, args: &[String], logged: bool) -> (Child, String) {
+    let (filter, stderr) = if logged {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(data_dir.join("server.log"))
+            .expect("the server log file");
+        ("debug", Stdio::from(log))
+    } else {
+        ("warn", Stdio::inherit())
+    };
     let mut child = Command::new(env!("CARGO_BIN_EXE_attesta-server"))
         .arg("--listen")
         .arg("127.0.0.1:0")
         .arg("--data-dir")
         .arg(data_dir)
         .args(args)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", filter)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .expect("starting the server binary");
     let stdout = child.stdout.take().expect("server stdout");
