@@ -120,6 +120,13 @@ async fn deliver(app: &AppHandle, client: &Client, event: Event) -> CommandResul
         }
         Event::SessionEnded => {
             tracing::info!("the server ended this device's session");
+            // The account's data leaves this device as at a logout (the
+            // server refuses the logout call of an ended session: expected).
+            if let Err(e) = client.logout().await {
+                tracing::warn!(error = %e, "the ended session could not be cleared");
+            }
+            emit(app, "session-ended", ());
+            // Last: this stops the forwarder that runs this very code.
             if let Some(session) = app.try_state::<Session>() {
                 session.go_offline().await;
             }

@@ -23,6 +23,8 @@ export class AppModel {
   /** Set by an attesta://connect link: the Connect dialog opens with this value. */
   connectRequest = $state<OpenConnect | null>(null);
   error = $state<string | null>(null);
+  /** The server ended this device's session (revoked, or logged out elsewhere): the first-run screen says so. */
+  sessionEnded = $state(false);
 
   readonly backend: Backend;
   private subscriptions: Unsubscribe[] = [];
@@ -47,6 +49,10 @@ export class AppModel {
         this.view = 'contacts';
         this.connectRequest = request;
       }),
+      b.onSessionEnded(() => {
+        this.signOut();
+        this.sessionEnded = true;
+      }),
     ]);
     try {
       const state = await b.appState();
@@ -63,12 +69,18 @@ export class AppModel {
   /** After register, login or recovery, or at start with a saved session. */
   async enter(account: Account): Promise<void> {
     this.account = account;
+    this.sessionEnded = false;
     this.phase = 'ready';
     await Promise.all([this.refreshInvitations(), this.refreshConversations(), this.loadSettings()]);
   }
 
   async logout(): Promise<void> {
     await this.backend.logout();
+    this.signOut();
+  }
+
+  /** Back to the first-run screen with nothing of the account left in the window. */
+  private signOut(): void {
     this.account = null;
     this.invitations = [];
     this.conversations = [];

@@ -102,6 +102,7 @@ export interface Backend {
   onItemRemoved: Subscribe<ItemRemoved>;
   onOpenConversation: Subscribe<OpenConversation>;
   onOpenConnect: Subscribe<OpenConnect>;
+  onSessionEnded: Subscribe<null>;
 }
 
 const ERROR_CODES = new Set<string>([
@@ -211,4 +212,5 @@ export const tauriBackend: Backend = {
   onItemRemoved: subscribe('item-removed'),
   onOpenConversation: subscribe('open-conversation'),
   onOpenConnect: subscribe('open-connect'),
+  onSessionEnded: subscribe('session-ended'),
 };

@@ -402,6 +402,7 @@ export class FakeBackend implements Backend {
   onItemRemoved = this.subscribe<{ conversation_id: string; message_id: string }>('item-removed');
   onOpenConversation = this.subscribe<{ conversation_id: string }>('open-conversation');
   onOpenConnect = this.subscribe<{ kind: TokenKind; value: string }>('open-connect');
+  onSessionEnded = this.subscribe<null>('session-ended');
 }
 
 /** A rough sketch of tokens.md's rules, enough for the screens to react. */

@@ -26,6 +26,8 @@ export const en = {
   'firstRun.tabRegister': 'Create account',
   'firstRun.tabLogin': 'Log in',
   'firstRun.modeLabel': 'What would you like to do?',
+  'firstRun.sessionEnded':
+    'This computer was signed out: your session was ended from another device, or by logging out elsewhere. Log in again to continue.',
   'firstRun.kdf': 'Deriving your keys from the password…',
 
   'register.nick': 'Nick',
