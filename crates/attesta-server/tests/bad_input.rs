@@ -329,6 +329,35 @@ async fn a_declared_oversize_body_is_refused_before_it_is_sent() {
     assert!(server.healthy().await);
 }
 
+#[tokio::test]
+async fn a_chunked_body_that_grows_too_large_is_refused() {
+    let server = Server::start();
+    let addr = server.url.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let head = format!(
+        "POST {PATH_PREFIX}auth_params HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).expect("send");
+    // No length announced: the limit is found while reading, just past 2 MiB.
+    let chunk = vec![b' '; 64 * 1024];
+    for _ in 0..33 {
+        stream
+            .write_all(format!("{:x}\r\n", chunk.len()).as_bytes())
+            .expect("chunk size");
+        stream.write_all(&chunk).expect("chunk");
+        stream.write_all(b"\r\n").expect("chunk end");
+    }
+    let mut answer = vec![0; 4096];
+    let read = stream.read(&mut answer).expect("an answer");
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("too_large"), "{answer}");
+    assert!(server.healthy().await);
+}
+
 /// A random JSON value made of the API's own field names, so that many
 /// bodies get past the first field and into deeper checks.
 fn random_value(rng: &mut SmallRng, depth: u32) -> Value {
