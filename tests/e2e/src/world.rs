@@ -19,6 +19,9 @@ use crate::server::Server;
 /// Everyone's password: scenarios are about messages, not passwords.
 pub const PASSWORD: &str = "correct horse battery staple";
 
+/// The server's outbox file for codes that have no real delivery here.
+const OUTBOX: &str = "outbox.jsonl";
+
 /// How long a scenario waits for something to arrive before it fails.
 /// Generous: tests assert what happens, never how fast.
 pub const PATIENCE: Duration = Duration::from_secs(60);
@@ -55,7 +58,7 @@ impl World {
         let mail = setup.mail.then(MailSink::start);
         let mut env = vec![(
             "ATTESTA_OUTBOX".to_owned(),
-            files.path().join("outbox.jsonl").display().to_string(),
+            files.path().join(OUTBOX).display().to_string(),
         )];
         env.extend(mail.iter().flat_map(MailSink::server_env));
         let server = Server::start(&files.path().join("server"), env);
@@ -80,6 +83,27 @@ impl World {
     /// A new device of `person`'s account that logs in now.
     pub async fn new_device_of(&self, person: &Person, device: &str) -> Person {
         Person::log_in(self.files.path(), &self.server.url(), device, &person.nick).await
+    }
+
+    /// The latest code the server sent to a phone number (phone codes go
+    /// to the server's outbox file: no SMS gateway in tests).
+    pub async fn phone_code(&self, number: &str) -> String {
+        let outbox = self.files.path().join(OUTBOX);
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let lines = std::fs::read_to_string(&outbox).unwrap_or_default();
+            let code = lines
+                .lines()
+                .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+                .filter(|sent| sent["to"] == number)
+                .filter_map(|sent| sent["code"].as_str().map(str::to_owned))
+                .last();
+            if let Some(code) = code {
+                return code;
+            }
+            assert!(Instant::now() < deadline, "no code was sent to {number}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// The mail sink (the scenario must have asked for it).
