@@ -13,7 +13,10 @@ use time::OffsetDateTime;
 use crate::error::{Error, Result};
 
 /// The migrations, in order; the n-th brings the schema to version n.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_cache.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_cache.sql"),
+    include_str!("../migrations/0002_hello_avatar.sql"),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();

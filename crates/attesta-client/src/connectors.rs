@@ -50,6 +50,11 @@ impl Address {
     }
 }
 
+/// The largest picture a HELLO carries (a HELLO must fit
+/// `MAX_HELLO_BYTES`, keys and signature included); larger ones are refused
+/// when sent and dropped when received.
+pub const MAX_AVATAR_BYTES: usize = 8 * 1024;
+
 /// What a HELLO carries besides the searched value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HelloDraft {
@@ -84,6 +89,9 @@ pub struct ConnectorInfo {
     pub peer_party_id: Option<String>,
     /// A group's name; a peer's display name for p2p when it told one.
     pub title: Option<String>,
+    /// The nick the peer presented in its HELLO or acceptance (not checked).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer_nick: Option<String>,
     /// Seconds a message sent here lives (disappearing messages); `None`: for ever.
     pub expire_seconds: Option<i64>,
     #[serde(with = "time::serde::rfc3339")]
@@ -100,6 +108,10 @@ pub struct Invitation {
     pub display_name: Option<String>,
     /// The nick as presented by the sender (not trusted: see `nick_check`).
     pub nick: Option<String>,
+    /// The picture the sender shared: image bytes as sent, at most
+    /// [`MAX_AVATAR_BYTES`]; the UI decides whether it is an image it shows.
+    #[serde(skip)]
+    pub avatar: Option<Vec<u8>>,
     pub message: Option<String>,
     /// The value the sender searched with.
     pub searched: Option<String>,
@@ -271,13 +283,14 @@ pub(crate) fn receive_hello(
     }
     tx.execute(
         "INSERT INTO invitations (connector_id, via_connector_id, from_party_id, item_id, display_name,
-             nick, message, searched, group_name, received_at, signed, nick_check)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, 'not_checked')
+             nick, message, searched, group_name, received_at, signed, nick_check, avatar)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, 'not_checked', ?11)
          ON CONFLICT (connector_id) DO UPDATE SET via_connector_id = excluded.via_connector_id,
              from_party_id = excluded.from_party_id, item_id = excluded.item_id,
              display_name = excluded.display_name, nick = excluded.nick, message = excluded.message,
              searched = excluded.searched, group_name = excluded.group_name,
-             received_at = excluded.received_at, signed = 1, nick_check = 'not_checked'",
+             received_at = excluded.received_at, signed = 1, nick_check = 'not_checked',
+             avatar = excluded.avatar",
         params![
             invited_to,
             item.connectors_id,
@@ -289,6 +302,11 @@ pub(crate) fn receive_hello(
             hello.to,
             hello.group.as_ref().map(|g| g.name.clone()),
             to_ms(item.created_at),
+            hello
+                .profile
+                .avatar
+                .as_ref()
+                .filter(|a| a.len() <= MAX_AVATAR_BYTES),
         ],
     )?;
     match &hello.profile.nick {
@@ -301,7 +319,7 @@ pub(crate) fn receive_hello(
 }
 
 const INFO_COLUMNS: &str = "c.id, c.kind, c.state, c.role, c.peer_party_id,
-     coalesce(c.name, p.display_name), c.expire_seconds, c.updated_at";
+     coalesce(c.name, p.display_name), c.expire_seconds, c.updated_at, p.nick";
 
 fn read_info(r: &Row<'_>) -> rusqlite::Result<ConnectorInfo> {
     let kind: String = r.get(1)?;
@@ -318,6 +336,7 @@ fn read_info(r: &Row<'_>) -> rusqlite::Result<ConnectorInfo> {
         title: r.get(5)?,
         expire_seconds: r.get(6)?,
         updated_at: from_ms(r.get(7)?),
+        peer_nick: r.get(8)?,
     })
 }
 
@@ -378,6 +397,23 @@ impl Client {
         to: &Address,
         hello: HelloDraft,
     ) -> Result<RequestOutcome> {
+        self.request_connector_showing(to, hello, None).await
+    }
+
+    /// [`Client::request_connector`] with the user's picture in the HELLO
+    /// (image bytes, at most [`MAX_AVATAR_BYTES`]).
+    pub async fn request_connector_showing(
+        &self,
+        to: &Address,
+        hello: HelloDraft,
+        avatar: Option<Vec<u8>>,
+    ) -> Result<RequestOutcome> {
+        if avatar.as_ref().is_some_and(|a| a.len() > MAX_AVATAR_BYTES) {
+            return Err(Error::Invalid(format!(
+                "The picture is too large to share in an invitation: at most {} KB.",
+                MAX_AVATAR_BYTES / 1024
+            )));
+        }
         let session = self.session()?;
         let (kind, token, searched) = to.token()?;
         let answer = self
@@ -421,7 +457,7 @@ impl Client {
                     profile: Profile {
                         display_name: hello.display_name,
                         nick: hello.nick,
-                        avatar: None,
+                        avatar,
                     },
                     to: searched,
                     group: None,
@@ -490,7 +526,7 @@ impl Client {
                 let mut stmt = c.prepare(
                     "SELECT c.id, c.kind, coalesce(i.from_party_id, c.peer_party_id), i.display_name, i.nick,
                             i.message, i.searched, coalesce(i.group_name, c.name), i.received_at,
-                            coalesce(i.signed, 0), coalesce(i.nick_check, 'not_checked')
+                            coalesce(i.signed, 0), coalesce(i.nick_check, 'not_checked'), i.avatar
                      FROM connectors c LEFT JOIN invitations i ON i.connector_id = c.id
                      WHERE c.state = 'waiting' AND c.role IN ('recipient', 'member')
                      ORDER BY coalesce(i.received_at, c.updated_at) DESC",
@@ -504,6 +540,7 @@ impl Client {
                             from_party_id: r.get(2)?,
                             display_name: r.get(3)?,
                             nick: r.get(4)?,
+                            avatar: r.get(11)?,
                             message: r.get(5)?,
                             searched: r.get(6)?,
                             group_name: r.get(7)?,

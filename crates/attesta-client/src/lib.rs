@@ -37,7 +37,9 @@ pub use account::{AccountInfo, KdfProgress, Login, RecoveryBy, Registration};
 pub use attesta_proto::api::{ConnectorKind, Device, MemberState, Role};
 pub use attesta_proto::blocks::Profile;
 pub use attesta_proto::tokens::{Token, TokenKind};
-pub use connectors::{Address, ConnectorInfo, HelloDraft, Invitation, RequestOutcome};
+pub use connectors::{
+    Address, ConnectorInfo, HelloDraft, Invitation, MAX_AVATAR_BYTES, RequestOutcome,
+};
 pub use conversations::Conversation;
 pub use error::{Error, Result};
 pub use events::{Event, SyncState};

@@ -587,6 +587,33 @@ impl Client {
             })
             .await
     }
+
+    /// Marks a conversation's messages read up to and including `up_to`;
+    /// newer ones stay unread.
+    pub async fn mark_read_up_to(&self, conversation: &str, up_to: MsgId) -> Result<()> {
+        let conversation = conversation.to_owned();
+        self.inner
+            .cache
+            .run(move |c| read_up_to(c, &conversation, up_to))
+            .await
+    }
+}
+
+fn read_up_to(c: &rusqlite::Connection, conversation: &str, up_to: MsgId) -> Result<()> {
+    let (sent_at, id): (i64, i64) = c
+        .query_row(
+            "SELECT sent_at, id FROM messages WHERE msg_id = ?1 AND conversation = ?2",
+            params![up_to.0.as_slice(), conversation],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or(Error::NotFound("message"))?;
+    c.execute(
+        "UPDATE messages SET unread = 0
+         WHERE conversation = ?1 AND unread = 1 AND (sent_at, id) <= (?2, ?3)",
+        params![conversation, sent_at, id],
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -637,6 +664,42 @@ pub(crate) mod tests {
             .await
             .unwrap();
         (dir, cache)
+    }
+
+    fn unread_bodies(c: &rusqlite::Connection, conversation: &str) -> Vec<String> {
+        let mut stmt = c
+            .prepare("SELECT body FROM messages WHERE conversation = ?1 AND unread = 1 ORDER BY sent_at, id")
+            .unwrap();
+        stmt.query_map([conversation], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn reading_up_to_a_message_leaves_the_newer_ones_unread() {
+        let (_dir, cache) = conversation_of(6).await;
+        let unread = cache.run(|c| Ok(unread_bodies(c, "c1"))).await.unwrap();
+        assert_eq!(unread, ["message 1", "message 2", "message 4", "message 5"]);
+        let page = cache
+            .run(|c| page(c, "c1", Anchor::Latest, 10))
+            .await
+            .unwrap();
+        let third = page.messages[2].msg_id;
+        cache
+            .run(move |c| read_up_to(c, "c1", third))
+            .await
+            .unwrap();
+        let unread = cache.run(|c| Ok(unread_bodies(c, "c1"))).await.unwrap();
+        assert_eq!(unread, ["message 4", "message 5"]);
+        assert_eq!(
+            cache
+                .run(|c| Ok(unread_bodies(c, "c2")))
+                .await
+                .unwrap()
+                .len(),
+            6
+        );
     }
 
     fn bodies(page: &MessagePage) -> Vec<String> {

@@ -300,3 +300,50 @@ where
     drop(server);
     start_server_on(data, &address)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_picture_shared_in_a_hello_reaches_the_review_and_the_contact_keeps_the_presented_nick() {
+    let server = start_server();
+    let (alice_dir, bob_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let alice = registered(&server, &alice_dir, "alice pictured").await;
+    let bob = registered(&server, &bob_dir, "bob pictured").await;
+    let mut picture = b"\x89PNG\r\n\x1a\n".to_vec();
+    picture.resize(attesta_client::MAX_AVATAR_BYTES, 7);
+    let hello = HelloDraft {
+        message: "Hi".into(),
+        display_name: "Bob".into(),
+        nick: Some("bob pictured".into()),
+    };
+
+    let too_large = vec![0; attesta_client::MAX_AVATAR_BYTES + 1];
+    let refused = bob
+        .request_connector_showing(
+            &Address::Nick("alice pictured".into()),
+            hello.clone(),
+            Some(too_large),
+        )
+        .await;
+    assert!(
+        refused.is_err(),
+        "a picture too large for a HELLO is refused"
+    );
+
+    bob.request_connector_showing(
+        &Address::Nick("alice pictured".into()),
+        hello,
+        Some(picture.clone()),
+    )
+    .await
+    .unwrap();
+    bob.sync_now().await.unwrap();
+    alice.sync_now().await.unwrap();
+    let invitations = alice.invitations().await.unwrap();
+    assert_eq!(invitations[0].avatar.as_deref(), Some(picture.as_slice()));
+
+    alice
+        .accept(&invitations[0].connector_id, None)
+        .await
+        .unwrap();
+    let contact = alice.connector(&invitations[0].connector_id).await.unwrap();
+    assert_eq!(contact.peer_nick.as_deref(), Some("bob pictured"));
+}

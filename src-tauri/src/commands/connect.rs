@@ -4,8 +4,9 @@ use attesta_client::{Address, ConnectorKind, HelloDraft, MemberState, RequestOut
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
+use super::client;
 use super::conversations::{self, ConversationView};
-use super::{client, session::own_profile};
+use super::session::{avatar_bytes, own_profile};
 use crate::error::CommandResult;
 use crate::refusals::{self, Normalized};
 use crate::session::Session;
@@ -57,17 +58,25 @@ pub async fn connect(
             region: Some(session.settings.settings().phone_region),
         },
     };
+    let profile = own_profile(&client).await?;
     let display_name = if share.display_name {
-        own_profile(&client).await?.display_name
+        profile.display_name
     } else {
         String::new()
+    };
+    let avatar = match profile.avatar {
+        Some(avatar) if share.avatar => avatar_bytes(&avatar),
+        _ => None,
     };
     let hello = HelloDraft {
         message: message.trim().to_owned(),
         display_name,
         nick: share.nick,
     };
-    match client.request_connector(&address, hello).await? {
+    match client
+        .request_connector_showing(&address, hello, avatar)
+        .await?
+    {
         RequestOutcome::Requested { connector_id, .. } => Ok(ConnectResult::Requested {
             conversation: conversations::get(&client, &connector_id).await?,
         }),
@@ -87,7 +96,7 @@ pub async fn contacts_list(session: State<'_, Session>) -> CommandResult<Vec<Con
             Some(Contact {
                 contact_id: c.peer_party_id?,
                 display_name: c.title.unwrap_or_else(|| "Unnamed contact".into()),
-                nick: None,
+                nick: c.peer_nick,
                 conversation_id: c.id,
             })
         })

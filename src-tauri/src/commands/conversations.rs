@@ -314,8 +314,9 @@ pub async fn mark_read(
     up_to: String,
 ) -> CommandResult<()> {
     let client = client(&session).await?;
-    msg_id(&up_to)?;
-    Ok(client.mark_read(&conversation_id).await?)
+    Ok(client
+        .mark_read_up_to(&conversation_id, msg_id(&up_to)?)
+        .await?)
 }
 
 #[tauri::command]

@@ -6,8 +6,9 @@ use serde::Serialize;
 use tauri::State;
 use time::OffsetDateTime;
 
+use super::client;
 use super::conversations::{self, ConversationView};
-use super::{client, session::own_profile};
+use super::session::{avatar_data_url, own_profile};
 use crate::error::CommandResult;
 use crate::session::Session;
 
@@ -47,7 +48,7 @@ impl From<attesta_client::Invitation> for InvitationView {
                 .filter(|n| !n.trim().is_empty())
                 .unwrap_or_else(|| "Someone".into()),
             nick: i.nick,
-            avatar: None,
+            avatar: i.avatar.as_deref().and_then(avatar_data_url),
             message: i.message.unwrap_or_default(),
             received_at: i.received_at.unwrap_or_else(OffsetDateTime::now_utc),
             signed: i.signed,
@@ -120,7 +121,7 @@ pub async fn blocked_list(session: State<'_, Session>) -> CommandResult<Vec<Bloc
         .map(|c| BlockedView {
             display_name: c.title.unwrap_or_else(|| "Someone".into()),
             connector_id: c.id,
-            nick: None,
+            nick: c.peer_nick,
             blocked_at: c.updated_at,
         })
         .collect())

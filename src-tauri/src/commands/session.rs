@@ -2,6 +2,8 @@
 //! and the user's own profile.
 
 use attesta_client::{Client, Login, RecoveryBy, Registration, SyncState, TokenKind};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, State};
 use url::Url;
@@ -16,13 +18,42 @@ use crate::window;
 const DISPLAY_NAME: &str = "display_name";
 const AVATAR: &str = "avatar";
 
-/// The only avatars accepted: images embedded in the data, never addresses.
-const AVATAR_PREFIXES: [&str; 4] = [
-    "data:image/png;base64,",
-    "data:image/jpeg;base64,",
-    "data:image/gif;base64,",
-    "data:image/webp;base64,",
-];
+/// The only avatars accepted, shown and shared: PNG, JPEG, GIF or WebP
+/// images embedded as `data:` URLs, never addresses.
+const AVATAR_TYPES: [&str; 4] = ["image/png", "image/jpeg", "image/gif", "image/webp"];
+
+/// The image type the bytes start like, if it is one an avatar may be.
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    let [png, jpeg, gif, webp] = AVATAR_TYPES;
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some(png)
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some(jpeg)
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some(gif)
+    } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        Some(webp)
+    } else {
+        None
+    }
+}
+
+/// The image in an avatar's `data:` URL, when it is one of [`AVATAR_TYPES`]
+/// and its bytes are what the URL says.
+pub(crate) fn avatar_bytes(data_url: &str) -> Option<Vec<u8>> {
+    let (media_type, data) = data_url.strip_prefix("data:")?.split_once(";base64,")?;
+    let bytes = STANDARD.decode(data).ok()?;
+    (image_type(&bytes)? == media_type).then_some(bytes)
+}
+
+/// A picture a peer sent, as a `data:` URL, when it is an image an avatar may be.
+pub(crate) fn avatar_data_url(bytes: &[u8]) -> Option<String> {
+    let media_type = image_type(bytes)?;
+    Some(format!(
+        "data:{media_type};base64,{}",
+        STANDARD.encode(bytes)
+    ))
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Profile {
@@ -224,7 +255,7 @@ pub async fn logout(session: State<'_, Session>) -> CommandResult<()> {
 pub async fn profile_set(session: State<'_, Session>, profile: Profile) -> CommandResult<()> {
     let client = client(&session).await?;
     let avatar = profile.avatar.unwrap_or_default();
-    if !avatar.is_empty() && !AVATAR_PREFIXES.iter().any(|p| avatar.starts_with(p)) {
+    if !avatar.is_empty() && avatar_bytes(&avatar).is_none() {
         return Err(CommandError::bad_request(
             "An avatar must be a PNG, JPEG, GIF or WebP image.",
         ));
@@ -233,4 +264,26 @@ pub async fn profile_set(session: State<'_, Session>, profile: Profile) -> Comma
         .set_setting(DISPLAY_NAME, profile.display_name.trim())
         .await?;
     Ok(client.set_setting(AVATAR, &avatar).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+
+    #[test]
+    fn a_shared_picture_comes_back_as_the_same_data_url() {
+        let url = avatar_data_url(PNG).expect("a PNG is shown");
+        assert!(url.starts_with("data:image/png;base64,"));
+        assert_eq!(avatar_bytes(&url).as_deref(), Some(PNG));
+    }
+
+    #[test]
+    fn a_picture_that_is_not_what_it_says_is_neither_shown_nor_shared() {
+        let disguised = format!("data:image/jpeg;base64,{}", STANDARD.encode(PNG));
+        assert_eq!(avatar_bytes(&disguised), None);
+        assert_eq!(avatar_bytes("https://example.org/me.png"), None);
+        assert_eq!(avatar_data_url(b"<svg onload=alert(1)>"), None);
+    }
 }
