@@ -94,10 +94,10 @@ impl World {
             let lines = std::fs::read_to_string(&outbox).unwrap_or_default();
             let code = lines
                 .lines()
+                .rev()
                 .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
                 .filter(|sent| sent["to"] == number)
-                .filter_map(|sent| sent["code"].as_str().map(str::to_owned))
-                .last();
+                .find_map(|sent| sent["code"].as_str().map(str::to_owned));
             if let Some(code) = code {
                 return code;
             }
