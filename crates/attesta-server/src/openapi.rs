@@ -37,6 +37,21 @@ pub fn document(methods: &[MethodInfo]) -> Value {
         }}),
     );
     paths.insert(format!("{PATH_PREFIX}events"), events_operation());
+    paths.insert(
+        format!("{PATH_PREFIX}events"),
+        json!({ "get": {
+            "operationId": "events",
+            "description": "Upgrades to a WebSocket that sends {\"cursor\"} when there is something new to sync.",
+            "security": [{ "session": [] }, {}],
+            "parameters": [{ "name": "ticket", "in": "query", "required": false,
+                "description": "a single-use ticket from events_ticket, instead of the Authorization header",
+                "schema": { "type": "string" } }],
+            "responses": {
+                "101": { "description": "switching to the WebSocket protocol" },
+                "401": { "$ref": "#/components/responses/401" }
+            }
+        }}),
+    );
     let mut responses = Map::new();
     for code in ERROR_CODES {
         let name = serde_json::to_value(code).unwrap_or(Value::Null);

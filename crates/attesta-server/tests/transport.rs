@@ -43,6 +43,8 @@ async fn the_openapi_document_lists_every_method_with_its_session_need() {
         assert_eq!(operation["operationId"], json!(name), "{name} missing");
         assert!(operation["responses"]["400"].is_object(), "{name}");
     }
+    assert!(doc["paths"]["/api/v1/events"]["get"].is_object());
+    assert!(doc["paths"]["/health"]["get"].is_object());
     let login = &doc["paths"]["/api/v1/auth_login"]["post"]["security"];
     assert_eq!(login, &json!([]));
     let logout = &doc["paths"]["/api/v1/auth_logout"]["post"]["security"];
