@@ -4,7 +4,7 @@ use anyhow::Context;
 use attesta_client::{AccountInfo, Client, Device, Login, Registration};
 use serde::Serialize;
 
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::profile;
 
 /// What `register` and `login` print.
@@ -89,7 +89,9 @@ pub async fn devices(client: &Client, out: &Output) -> anyhow::Result<()> {
         let current = if d.current { " (this device)" } else { "" };
         format!(
             "{}  {}{current}  last seen {}",
-            d.device_id, d.name, d.last_seen_at
+            d.device_id,
+            d.name,
+            output::when(d.last_seen_at)
         )
     })
 }

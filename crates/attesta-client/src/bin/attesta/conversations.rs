@@ -8,7 +8,7 @@ use attesta_client::{
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::profile;
 
 /// A conversation as `conversations` prints it.
@@ -93,7 +93,10 @@ impl ShownMessage {
             MessageState::Queued => "  [queued]",
             MessageState::Failed => "  [failed]",
         };
-        format!("{}  {who}: {text}{unverified}{state}", self.sent_at)
+        format!(
+            "{}  {who}: {text}{unverified}{state}",
+            output::when(self.sent_at)
+        )
     }
 }
 

@@ -52,3 +52,11 @@ impl Output {
         eprintln!("{text}");
     }
 }
+
+/// A time as people read it in a terminal (UTC, to the minute).
+pub fn when(t: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_else(|_| t.to_string())
+}
