@@ -11,6 +11,13 @@ async function registerForm() {
 }
 
 describe('registering a nick', () => {
+  it('explains the nick rules under the empty nick field before anything is typed', async () => {
+    await registerForm();
+    expect(document.getElementById('register-nick-check')?.textContent?.trim()).toBe(
+      'At least 4 characters. Others can find you by it if you allow it.',
+    );
+  });
+
   it('shows the normalized form of the nick while typing', async () => {
     const { nick } = await registerForm();
     await userEvent.type(nick, '  Zoë   Q. Public ');
