@@ -1,10 +1,14 @@
 //! The server's settings: command-line flags, each also readable from an
-//! `ATTESTA_*` environment variable. Defaults are those of api.md.
+//! `ATTESTA_*` environment variable and from a TOML file (`--config FILE`,
+//! keys named like the fields below). Flags win over the environment, the
+//! environment over the file, the file over the defaults (those of api.md).
 
+use std::any::TypeId;
+use std::ffi::OsString;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use clap::{Parser, ValueEnum};
+use clap::{Arg, CommandFactory, FromArgMatches, Parser, ValueEnum};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -13,6 +17,11 @@ use clap::{Parser, ValueEnum};
     about = "The Attesta messenger service"
 )]
 pub struct Config {
+    /// A TOML file of settings (`hello_max_per_day = 3`, ...); flags and
+    /// environment variables win over it. Unknown keys are refused.
+    #[arg(long, env = "ATTESTA_CONFIG")]
+    pub config: Option<PathBuf>,
+
     /// Address and port to listen on; port 0 picks a free one (the chosen
     /// address is printed on stdout as `listening on ADDR`).
     #[arg(long, env = "ATTESTA_LISTEN", default_value = "127.0.0.1:8470")]
@@ -149,4 +158,127 @@ pub enum SmtpTls {
     Starttls,
     /// TLS from the first byte (SMTPS).
     Tls,
+}
+
+/// Why the settings could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Bad flags or environment variables, `--help` or `--version`: clap
+    /// prints it and picks the exit code.
+    #[error(transparent)]
+    Args(#[from] clap::Error),
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the config file {path} is not valid TOML: {message}")]
+    Toml { path: PathBuf, message: String },
+    #[error(
+        "the config file {path} has an unknown setting `{key}` (settings are the flags' names with `_`, such as `hello_max_per_day`)"
+    )]
+    UnknownKey { path: PathBuf, key: String },
+    #[error("the config file {path} has a bad value for `{key}`: {found}, expected {expected}")]
+    BadValue {
+        path: PathBuf,
+        key: String,
+        found: String,
+        expected: String,
+    },
+}
+
+impl Config {
+    /// Reads the settings from `args` (the program name first), the
+    /// environment and the config file they name.
+    pub fn load<I, T>(args: I) -> Result<Config, ConfigError>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let first = Config::from_arg_matches(&Config::command().try_get_matches_from(&args)?)?;
+        let Some(path) = first.config else {
+            return Ok(first);
+        };
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut command = Config::command();
+        for (key, value) in file_settings(&path, &text)? {
+            let arg = command
+                .get_arguments()
+                .find(|arg| arg.get_id() == key.as_str() && !is_file_exempt(arg))
+                .ok_or_else(|| ConfigError::UnknownKey {
+                    path: path.clone(),
+                    key: key.clone(),
+                })?;
+            let bad = |found: String| ConfigError::BadValue {
+                path: path.clone(),
+                key: key.clone(),
+                found,
+                expected: expected(arg),
+            };
+            let text = match value {
+                toml::Value::String(text) => text,
+                toml::Value::Integer(number) => number.to_string(),
+                other => return Err(bad(format!("a {}", other.type_str()))),
+            };
+            // The value is checked as the flag would be, ranges included.
+            let flag = format!("--{}={text}", arg.get_long().unwrap_or(key.as_str()));
+            if let Err(error) = Config::command().try_get_matches_from(["attesta-server", &flag]) {
+                let reason = std::error::Error::source(&error)
+                    .map(|source| format!(" ({source})"))
+                    .unwrap_or_default();
+                return Err(bad(format!("{text:?}{reason}")));
+            }
+            // The file's value becomes the default: flags and the environment
+            // still win over it.
+            command = command.mut_arg(key, |arg| arg.default_value(text));
+        }
+        let mut config = Config::from_arg_matches(&command.try_get_matches_from(&args)?)?;
+        config.config = Some(path);
+        Ok(config)
+    }
+}
+
+fn file_settings(path: &Path, text: &str) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>()
+        .map_err(|error| ConfigError::Toml {
+            path: path.to_owned(),
+            message: error.to_string(),
+        })
+}
+
+/// Arguments that are no settings: the file itself, `--help`, `--version`.
+fn is_file_exempt(arg: &Arg) -> bool {
+    ["config", "help", "version"].contains(&arg.get_id().as_str())
+}
+
+/// What a setting takes, in words.
+fn expected(arg: &Arg) -> String {
+    let choices: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .map(|value| format!("`{}`", value.get_name()))
+        .collect();
+    if !choices.is_empty() {
+        return format!("one of {}", choices.join(", "));
+    }
+    let kind = arg.get_value_parser().type_id();
+    if [
+        TypeId::of::<u16>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<usize>(),
+    ]
+    .into_iter()
+    .any(|number| kind == number)
+    {
+        "a whole number (0 or more)".to_owned()
+    } else if kind == TypeId::of::<SocketAddr>() {
+        "an address and port such as \"127.0.0.1:8470\"".to_owned()
+    } else {
+        "a string".to_owned()
+    }
 }

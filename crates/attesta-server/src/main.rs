@@ -1,9 +1,8 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use attesta_server::config::Config;
+use attesta_server::config::{Config, ConfigError};
 use attesta_server::{AppState, http};
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -12,7 +11,16 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let config = Config::parse();
+    let config = match Config::load(std::env::args_os()) {
+        Ok(config) => config,
+        // `--help`, `--version` and bad flags: clap's own message and exit code.
+        Err(ConfigError::Args(error)) => error.exit(),
+        // A bad config file: its message (naming the key) and exit code 2, no backtrace.
+        Err(error) => {
+            eprintln!("attesta-server: {error}");
+            std::process::exit(2);
+        }
+    };
     let listen = config.listen;
     let state = AppState::open(config).context("opening the data directory")?;
     tokio::spawn(attesta_server::expiry::sweep_forever(state.clone()));
