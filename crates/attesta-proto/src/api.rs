@@ -595,6 +595,12 @@ pub struct Sync {
 pub struct PartyState {
     pub party_id: PartyId,
     pub public_keys: PublicKeys,
+    /// The current keyring (crypto.md), opaque to the server: how the
+    /// party's other devices get the private keys of a rotation or a
+    /// recovery, and the keyring of a new password. Empty from a server that
+    /// predates it.
+    #[serde(default, with = "b64")]
+    pub keyring: Vec<u8>,
     pub tokens: Vec<TokenInfo>,
     pub devices: Vec<Device>,
     pub account_data_version: u64,

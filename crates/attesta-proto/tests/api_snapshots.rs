@@ -392,6 +392,7 @@ fn item_and_sync_methods() {
         party: Some(PartyState {
             party_id: "party-a".into(),
             public_keys: keys(),
+            keyring: vec![7; 8],
             tokens: vec![token_info()],
             devices: vec![device()],
             account_data_version: 4,

@@ -210,7 +210,8 @@ async fn password_change(state: AppState, caller: Caller, req: PasswordChange) -
     let password = credentials::password_record(req.salt, req.kdf, req.auth_key).await?;
     state
         .store
-        .set_password(&caller.party_id, &password, &req.keyring)?;
+        .set_password(&caller.party_id, &password, &req.keyring)?
+        .announce(&state.hub);
     Ok(Empty {})
 }
 

@@ -32,9 +32,11 @@ fn parse_cursor(cursor: Option<&str>) -> Result<i64> {
 
 /// The party's own state as it is now: what a `party` change announced.
 fn party_state(state: &AppState, caller: &Caller) -> Result<PartyState> {
+    let keys = state.store.party_keys(&caller.party_id)?;
     Ok(PartyState {
         party_id: caller.party_id.clone(),
-        public_keys: state.store.public_keys(&caller.party_id)?,
+        public_keys: keys.public_keys,
+        keyring: keys.keyring,
         tokens: state.store.tokens(&caller.party_id)?,
         devices: devices_seen_by(state, caller)?,
         account_data_version: state.store.account_data(&caller.party_id)?.version,

@@ -2,8 +2,11 @@
 
 mod common;
 
-use attesta_proto::api::{ErrorCode, ItemsDelete, KeysRotate, MemberState, Sync};
+use attesta_proto::api::{
+    ErrorCode, ItemsDelete, KeysRotate, MemberState, PasswordChange, Sync, SyncResponse,
+};
 use attesta_proto::keys::PartyKeys;
+use attesta_proto::password::{DEFAULT_KDF, new_salt};
 use common::Server;
 
 #[tokio::test]
@@ -293,6 +296,63 @@ async fn a_peers_new_keys_reach_everyone_who_shares_a_connector_with_it() {
         unrelated.connectors.is_empty(),
         "carol shares nothing with alice"
     );
+}
+
+/// One `sync` from `cursor` with a session of another device.
+async fn sync_as(server: &Server, session: &str, cursor: &str) -> SyncResponse {
+    let request = Sync {
+        cursor: Some(cursor.to_owned()),
+        limit: None,
+    };
+    server
+        .call(Some(session), &request)
+        .await
+        .expect("sync answers")
+}
+
+#[tokio::test]
+async fn the_partys_other_device_gets_the_new_keyring_in_sync_after_a_rotation() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let phone = server.second_device(&alice).await;
+    let cursor = sync_as(&server, &phone.session, "0").await.cursor;
+
+    let keys = PartyKeys::generate(2);
+    let rotate = KeysRotate {
+        public_keys: keys.public().clone(),
+        keyring: b"sealed with version 2".to_vec(),
+    };
+    server
+        .call(Some(&alice.session), &rotate)
+        .await
+        .expect("rotating");
+
+    let page = sync_as(&server, &phone.session, &cursor).await;
+    let party = page.party.expect("the party changed");
+    assert_eq!(&party.public_keys, keys.public());
+    assert_eq!(party.keyring, b"sealed with version 2");
+}
+
+#[tokio::test]
+async fn the_partys_other_device_gets_the_resealed_keyring_in_sync_after_a_password_change() {
+    let server = Server::start();
+    let alice = server.register("alice").await;
+    let phone = server.second_device(&alice).await;
+    let cursor = sync_as(&server, &phone.session, "0").await.cursor;
+
+    let change = PasswordChange {
+        old_auth_key: alice.auth_key.clone(),
+        salt: new_salt().to_vec(),
+        kdf: DEFAULT_KDF,
+        auth_key: vec![9; 32],
+        keyring: b"resealed under the new password".to_vec(),
+    };
+    server.as_party(&alice, &change).await.expect("changed");
+
+    let page = sync_as(&server, &phone.session, &cursor).await;
+    let party = page.party.expect("the party changed");
+    assert_eq!(party.keyring, b"resealed under the new password");
+    assert_eq!(&party.public_keys, alice.keys.public(), "same keys");
 }
 
 #[tokio::test]

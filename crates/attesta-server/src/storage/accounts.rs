@@ -97,7 +97,17 @@ pub trait AccountStore {
     /// The party's live devices, oldest first.
     fn devices(&self, party_id: &str) -> Result<Vec<DeviceRecord>>;
 
-    fn set_password(&self, party_id: &str, password: &Password, keyring: &[u8]) -> Result<()>;
+    /// A new password and the keyring encrypted under it, recorded as a party
+    /// change so that the party's other devices get the keyring in `sync`.
+    fn set_password(
+        &self,
+        party_id: &str,
+        password: &Password,
+        keyring: &[u8],
+    ) -> Result<Committed<()>>;
+
+    /// The party's current keyring and public keys.
+    fn party_keys(&self, party_id: &str) -> Result<PartyKeys>;
 
     /// New party keys; `bad_request` unless the version grows. Peers that share
     /// a connector with the party get a `connector` change.

@@ -160,7 +160,12 @@ impl AccountStore for Sqlite {
         })
     }
 
-    fn set_password(&self, party_id: &str, password: &Password, keyring: &[u8]) -> Result<()> {
+    fn set_password(
+        &self,
+        party_id: &str,
+        password: &Password,
+        keyring: &[u8],
+    ) -> Result<Committed<()>> {
         self.write(|tx| {
             tx.execute(
                 "UPDATE parties SET salt = ?1, kdf = ?2, auth_hash = ?3, keyring = ?4 WHERE id = ?5",
@@ -172,8 +177,16 @@ impl AccountStore for Sqlite {
                     party_id
                 ],
             )?;
-            Ok(())
+            record_change(tx, party_id, &Change::Party)?;
+            Ok(Committed {
+                value: (),
+                notify: vec![party_id.to_owned()],
+            })
         })
+    }
+
+    fn party_keys(&self, party_id: &str) -> Result<PartyKeys> {
+        self.read(|conn| keys_of(conn, party_id))
     }
 
     fn rotate_keys(&self, party_id: &str, keys: &PartyKeys) -> Result<Committed<()>> {
