@@ -2,7 +2,9 @@
 //! The version grows on rotation; every device keeps all versions (in the
 //! keyring) so that items sealed under old keys stay readable.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::{LazyLock, Mutex};
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -27,6 +29,15 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+const PUBLIC_KEYS_BYTES: usize = 4 + 32 + 32 + 64;
+
+/// Public keys whose `dh_sig` verified (see [`PublicKeys::verify`]); cleared
+/// when it holds this many, so it never grows without bound.
+const VERIFIED_MAX: usize = 4096;
+
+static VERIFIED: LazyLock<Mutex<HashSet<[u8; PUBLIC_KEYS_BYTES]>>> =
+    LazyLock::new(|| Mutex::new(HashSet::new()));
+
 /// The prefix of the `dh_sig` input, so that the signature cannot be mistaken for any other.
 const DH_SIG_LABEL: &[u8] = b"attesta dh v1";
 
@@ -48,14 +59,51 @@ impl PublicKeys {
     /// Checks `dh_sig` (strictly: no malleable or small-order encodings). The
     /// server refuses keys that fail this, and so does every client before it
     /// uses a peer's exchange key.
+    ///
+    /// Keys that verified once are remembered by their exact bytes: a client
+    /// checks the same peer keys for every block of a conversation, and this
+    /// signature was a third of the cost of opening a block
+    /// (docs/performance.md). Only successes are remembered.
     pub fn verify(&self) -> Result<()> {
+        let bytes = self.to_bytes();
+        let verified = || {
+            VERIFIED
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if verified().contains(&bytes) {
+            return Ok(());
+        }
         let signature = Signature::from_bytes(&self.dh_sig);
         self.verifying_key()?
             .verify_strict(
                 &dh_sig_input(self.version, &self.sign, &self.dh),
                 &signature,
             )
-            .map_err(|_| Error::BadDhSignature)
+            .map_err(|_| Error::BadDhSignature)?;
+        let mut verified = verified();
+        if verified.len() >= VERIFIED_MAX {
+            verified.clear();
+        }
+        verified.insert(bytes);
+        Ok(())
+    }
+
+    /// Every field, as the memo of verified keys holds them.
+    fn to_bytes(&self) -> [u8; PUBLIC_KEYS_BYTES] {
+        let mut bytes = [0u8; PUBLIC_KEYS_BYTES];
+        let parts: [&[u8]; 4] = [
+            &self.version.to_be_bytes(),
+            &self.sign,
+            &self.dh,
+            &self.dh_sig,
+        ];
+        let mut at = 0;
+        for part in parts {
+            bytes[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        bytes
     }
 
     /// The Ed25519 key that verifies this party's signatures.
@@ -264,6 +312,19 @@ mod tests {
         let mut public = PartyKeys::generate(1).public().clone();
         public.dh = PartyKeys::generate(1).public().dh;
         assert_eq!(public.verify(), Err(Error::BadDhSignature));
+    }
+
+    #[test]
+    fn keys_that_verified_once_are_still_checked_when_changed() {
+        let keys = PartyKeys::generate(1);
+        assert_eq!(keys.public().verify(), Ok(()));
+        assert_eq!(keys.public().verify(), Ok(()), "remembered");
+        let mut swapped = keys.public().clone();
+        swapped.dh = PartyKeys::generate(1).public().dh;
+        assert_eq!(swapped.verify(), Err(Error::BadDhSignature));
+        let mut forged = keys.public().clone();
+        forged.dh_sig[0] ^= 1;
+        assert_eq!(forged.verify(), Err(Error::BadDhSignature));
     }
 
     #[test]
