@@ -3,6 +3,7 @@
 //! and prints Markdown tables of medians and spreads; docs/performance.md
 //! explains the method and the figures. Run it through `scripts/bench.sh`.
 
+mod app;
 mod catchup;
 mod floors;
 mod load;
@@ -38,9 +39,15 @@ struct Args {
     /// The server binary (default: attesta-server beside this binary).
     #[arg(long)]
     server: Option<PathBuf>,
-    /// Parts to run (default: all).
+    /// Parts to run (default: all but `app`, which needs the two app binaries).
     #[arg(long, value_enum, value_delimiter = ',')]
     only: Vec<Part>,
+    /// The desktop app (release, `--features custom-protocol`), for the `app` part.
+    #[arg(long, requires = "empty_app")]
+    app: Option<PathBuf>,
+    /// An empty Tauri 2 window built the same way: the memory floor.
+    #[arg(long, requires = "app")]
+    empty_app: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -51,6 +58,8 @@ enum Part {
     Growth,
     /// Raw SQLite inserts and a bare HTTP round trip.
     Floors,
+    /// The desktop app's memory and first paint (needs --app, --empty-app and an X display).
+    App,
 }
 
 /// How much each part does; bounded in count everywhere.
@@ -118,7 +127,13 @@ fn main() -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let wanted = |part| args.only.is_empty() || args.only.contains(&part);
+    let wanted = |part| {
+        if args.only.is_empty() {
+            part != Part::App
+        } else {
+            args.only.contains(&part)
+        }
+    };
     let mut report = Report::default();
     report.preamble(&binary, plan.runs);
     runtime.block_on(async {
@@ -130,6 +145,12 @@ fn main() -> anyhow::Result<()> {
         }
         if wanted(Part::Growth) {
             growth_part(&binary, &plan, &mut report).await?;
+        }
+        if wanted(Part::App) {
+            let (Some(app), Some(empty)) = (&args.app, &args.empty_app) else {
+                anyhow::bail!("the app part needs --app and --empty-app");
+            };
+            app_part(&binary, app, empty, &plan, &mut report).await?;
         }
         anyhow::Ok(())
     })
@@ -237,5 +258,48 @@ async fn growth_part(
             minutes: began.elapsed().as_secs_f64() / 60.0,
         });
     }
+    Ok(())
+}
+
+/// Messages in the conversation the app opens.
+const APP_MESSAGES: usize = 10_000;
+
+async fn app_part(
+    binary: &std::path::Path,
+    app: &std::path::Path,
+    empty: &std::path::Path,
+    plan: &Plan,
+    report: &mut Report,
+) -> anyhow::Result<()> {
+    let load_before = load_average();
+    let server = ServerProcess::start(binary)?;
+    let work = tempfile::tempdir()?;
+    let filled = catchup::fill(&server, work.path(), APP_MESSAGES).await?;
+    let profile = work.path().join("app-profile");
+    // A device caught up through the real sync path: the app opens its profile.
+    drop(catchup::catch_up(&server, &profile, &filled).await?);
+    let mut figures = report::AppRuns::default();
+    for _ in 0..plan.runs.min(3) {
+        let opened = app::measure(
+            app,
+            &profile,
+            &server.url,
+            "[data-testid=conversation-row]",
+            Some("[data-testid=message-row]"),
+        )
+        .await
+        .context("the desktop app")?;
+        let floor = app::measure(
+            empty,
+            &work.path().join("empty-profile"),
+            &server.url,
+            "body",
+            None,
+        )
+        .await
+        .context("the empty Tauri window")?;
+        figures.add(opened, floor);
+    }
+    report.app(&figures, APP_MESSAGES, load_before);
     Ok(())
 }

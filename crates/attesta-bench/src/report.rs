@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use crate::app::AppFigures;
 use crate::load::PushLatencies;
 use crate::server::RAISED_SETTINGS;
 use crate::stats::Summary;
@@ -54,6 +55,26 @@ pub struct GrowthRow {
     pub cache_mib: f64,
     pub load_before: Option<f64>,
     pub minutes: f64,
+}
+
+/// The app and the empty window, measured in turns.
+#[derive(Default)]
+pub struct AppRuns {
+    app_pss: Vec<f64>,
+    floor_pss: Vec<f64>,
+    above: Vec<f64>,
+    first_paint: Vec<std::time::Duration>,
+    last: Option<(AppFigures, AppFigures)>,
+}
+
+impl AppRuns {
+    pub fn add(&mut self, app: AppFigures, floor: AppFigures) {
+        self.app_pss.push(app.pss_mib);
+        self.floor_pss.push(floor.pss_mib);
+        self.above.push(app.pss_mib - floor.pss_mib);
+        self.first_paint.push(app.first_paint);
+        self.last = Some((app, floor));
+    }
 }
 
 impl Report {
@@ -177,5 +198,45 @@ impl Report {
             load(row.load_before),
             row.minutes
         );
+    }
+}
+
+impl Report {
+    pub fn app(&self, runs: &AppRuns, messages: usize, load_before: Option<f64>) {
+        println!("## Desktop app (load before {})", load(load_before));
+        println!();
+        println!("| figure | median (min–max) |");
+        println!("|---|---|");
+        let mib = |samples: &[f64]| {
+            Summary::of(samples).map_or_else(
+                || "not measured".to_owned(),
+                |s| format!("{:.1} ({:.1}–{:.1})", s.median, s.min, s.max),
+            )
+        };
+        println!(
+            "| app idle, {messages} messages open: PSS (MiB) | {} |",
+            mib(&runs.app_pss)
+        );
+        println!(
+            "| empty Tauri 2 window: PSS (MiB) | {} |",
+            mib(&runs.floor_pss)
+        );
+        println!(
+            "| app above the empty window (MiB) | {} |",
+            mib(&runs.above)
+        );
+        println!(
+            "| start to first painted conversation list (ms) | {} |",
+            ms(Summary::of_ms(&runs.first_paint))
+        );
+        if let Some((app, floor)) = &runs.last {
+            println!();
+            println!(
+                "Processes of the last run: app {}; empty window {}.",
+                app.processes.join(", "),
+                floor.processes.join(", ")
+            );
+        }
+        println!();
     }
 }
