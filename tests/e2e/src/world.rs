@@ -275,19 +275,31 @@ impl Person {
         );
     }
 
-    /// Syncs until `found` finds something, and answers it.
+    /// Syncs until `found` finds something, and answers it. A sync that
+    /// fails for a passing reason (a server just restarted) is tried again,
+    /// as a real device would; any other failure ends the scenario.
     pub async fn eventually<T, F, Fut>(&self, what: &str, mut found: F) -> T
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Option<T>>,
     {
         let deadline = Instant::now() + PATIENCE;
+        let mut last_error = None;
         loop {
-            self.client.sync_now().await.expect("syncing");
-            if let Some(value) = found().await {
-                return value;
+            match self.client.sync_now().await {
+                Ok(()) => {
+                    if let Some(value) = found().await {
+                        return value;
+                    }
+                }
+                Err(e) if e.is_transient() => last_error = Some(e),
+                Err(e) => panic!("{} could not sync: {e}", self.nick),
             }
-            assert!(Instant::now() < deadline, "{} never saw {what}", self.nick);
+            assert!(
+                Instant::now() < deadline,
+                "{} never saw {what} (last sync error: {last_error:?})",
+                self.nick
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
