@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use attesta_proto::api::{
     AuthLogin, AuthLogout, AuthParams, AuthRecoverFinish, AuthRecoverStart, Device, DevicesList,
-    DevicesRevoke, Kdf, KeysRotate, LoginResponse, PartyRegister, PasswordChange, RecoveryAddress,
+    DevicesRevoke, Kdf, KeysRotate, LoginResponse, PartyRegister, PartyState, PasswordChange,
+    RecoveryAddress,
 };
 use attesta_proto::keyring::Keyring;
 use attesta_proto::keys::{PartyKeys, PublicKeys, SymmetricKey};
@@ -434,6 +435,51 @@ impl Client {
             device_id: login.device_id,
             public_keys,
         })
+    }
+
+    /// Takes the keyring a `sync` brought when it holds keys newer than this
+    /// device's (a rotation or a recovery on another device); answers whether
+    /// it did. A keyring this device's key does not open (the password was
+    /// changed elsewhere) leaves the old keys in place and tells the UI.
+    pub(crate) async fn adopt_synced_keyring(&self, party: &PartyState) -> Result<bool> {
+        let session = self.session()?;
+        if party.public_keys.version <= session.keyring.current().public().version {
+            return Ok(false);
+        }
+        let opened = Keyring::open(&party.keyring, &session.keyring_key, &session.salt)
+            .ok()
+            .filter(|keyring| keyring.current().public() == &party.public_keys);
+        let Some(keyring) = opened else {
+            tracing::warn!(
+                version = party.public_keys.version,
+                "new party keys under a password this device does not know"
+            );
+            self.emit(Event::NewPasswordNeeded);
+            return Ok(false);
+        };
+        self.replace_keys(
+            keyring,
+            session.keyring_key.clone(),
+            session.salt.clone(),
+            session.kdf,
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Whether the party's keys moved on elsewhere under a password this
+    /// device does not know (see `Event::NewPasswordNeeded`): the UI asks to
+    /// log in again with the new password.
+    pub async fn needs_new_password(&self) -> Result<bool> {
+        let session = self.session()?;
+        let stored: String = self
+            .inner
+            .cache
+            .run(|c| Ok(c.query_row("SELECT public_keys FROM account", [], |r| r.get(0))?))
+            .await?;
+        let party: PublicKeys = serde_json::from_str(&stored)
+            .map_err(|e| Error::Invalid(format!("the stored keys are damaged: {e}")))?;
+        Ok(party.version > session.keyring.current().public().version)
     }
 
     /// Replaces the keyring (after a password change or a rotation).

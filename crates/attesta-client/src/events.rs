@@ -35,6 +35,11 @@ pub enum Event {
     KeysChanged { party_id: String },
     /// The account's own tokens, devices, keys or data changed.
     AccountChanged,
+    /// The party's keys were rotated or recovered on another device under a
+    /// password this device does not know (it was changed there): this
+    /// device keeps its old keys and everything it holds; messages under the
+    /// new keys wait until the user logs in again with the new password.
+    NewPasswordNeeded,
     /// The server ended this device's session (revoked, or logged out
     /// elsewhere): the UI asks to log in again.
     SessionEnded,

@@ -90,6 +90,12 @@ impl Client {
                         limit: None,
                     })
                     .await?;
+                // Keys rotated on another device open the items of this very page.
+                let adopted = match &page.party {
+                    Some(party) => self.adopt_synced_keyring(party).await?,
+                    None => false,
+                };
+                let session = if adopted { self.session()? } else { session };
                 let more = page.more;
                 let applied = self
                     .inner
@@ -97,6 +103,9 @@ impl Client {
                     .transaction(move |tx| apply(tx, &session, page))
                     .await?;
                 self.after_page(applied).await?;
+                if adopted {
+                    self.reopen_held().await?;
+                }
                 if !more {
                     break;
                 }
@@ -139,7 +148,15 @@ impl Client {
                 })
                 .await?;
             if u64::try_from(ours).unwrap_or(0) < version {
-                self.restore_account_data().await?;
+                match self.restore_account_data().await {
+                    // Sealed under keys this device cannot open yet (they
+                    // came with a password it does not know): it keeps what
+                    // it has and syncs on.
+                    Err(Error::AccountData(
+                        attesta_proto::account_data::Error::UnknownKeyVersion(version),
+                    )) => tracing::info!(version, "account data under keys not held here"),
+                    other => other?,
+                }
             }
         }
         Ok(())
