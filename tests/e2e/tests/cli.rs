@@ -1,7 +1,8 @@
 //! The `attesta` CLI's contract for scripts: JSON objects one per line,
 //! exit status 0 on success, 1 on an error said on stderr, 2 on wrong usage.
 
-use attesta_e2e::{Cli, World};
+use attesta_client::{Address, RequestOutcome};
+use attesta_e2e::{Cli, Setup, World};
 use serde_json::Value;
 
 fn text(value: &Value, field: &str) -> String {
@@ -108,14 +109,11 @@ async fn a_script_reviews_an_invitation_accepts_it_and_converses() {
     let alice = &world.alice;
     let conversation = {
         let outcome = alice
-            .connect(
-                attesta_client::Address::Nick("dave".into()),
-                "Hi Dave, Alice here",
-            )
+            .connect(Address::Nick("dave".into()), "Hi Dave, Alice here")
             .await;
         match outcome {
-            attesta_client::RequestOutcome::Requested { connector_id, .. } => connector_id,
-            attesta_client::RequestOutcome::NotFound => panic!("dave was not found"),
+            RequestOutcome::Requested { connector_id, .. } => connector_id,
+            RequestOutcome::NotFound => panic!("dave was not found"),
         }
     };
 
@@ -219,4 +217,117 @@ async fn a_send_while_the_server_is_down_is_queued_exits_0_and_goes_out_later() 
         .bob
         .receives(&conversation, "Sent while offline")
         .await;
+}
+
+#[tokio::test]
+async fn a_script_adds_and_confirms_an_email_and_a_phone_with_the_codes_sent() {
+    let world = World::start_with(Setup { mail: true }).await;
+    let (dave, _) = registered(&world, "dave").await;
+
+    let added = dave
+        .run(&["email", "add", "Dave@Example.org", "--searchable"])
+        .await
+        .ok()
+        .object();
+    assert_eq!(text(&added, "kind"), "email");
+    assert_eq!(text(&added, "value"), "dave@example.org");
+    assert_eq!(added["confirmed"], false);
+    let code = world.mail().code_for("dave@example.org").await;
+    let confirmed = dave
+        .run(&["email", "confirm", "dave@example.org", &code])
+        .await
+        .ok()
+        .object();
+    assert_eq!(confirmed["confirmed"], true);
+    assert_eq!(confirmed["searchable"], true);
+
+    dave.run(&["phone", "add", "07400 123456", "--region", "GB"])
+        .await
+        .ok();
+    let code = world.phone_code("+447400123456").await;
+    let wrong = dave
+        .run(&["phone", "confirm", "+447400123456", "000000"])
+        .await;
+    if code != "000000" {
+        assert_eq!(wrong.code, Some(1), "a wrong code is refused: {wrong:?}");
+    }
+    dave.run(&["phone", "confirm", "+447400123456", &code])
+        .await
+        .ok();
+
+    let tokens = dave.run(&["tokens"]).await.ok().objects();
+    let listed: Vec<(String, String, bool)> = tokens
+        .iter()
+        .map(|t| (text(t, "kind"), text(t, "value"), t["confirmed"] == true))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("nick".to_owned(), "dave".to_owned(), true),
+            ("email".to_owned(), "dave@example.org".to_owned(), true),
+            ("phone".to_owned(), "+447400123456".to_owned(), true),
+        ]
+    );
+
+    let found = world
+        .alice
+        .connect(Address::Email("dave@example.org".into()), "Found by mail")
+        .await;
+    assert!(matches!(found, RequestOutcome::Requested { .. }));
+}
+
+#[tokio::test]
+async fn a_revoked_device_can_no_longer_act() {
+    let world = World::start().await;
+    let (desktop, _) = registered(&world, "dave").await;
+    let laptop = world.cli("dave_laptop");
+    laptop.run(&["login", "dave"]).await.ok();
+    let devices = laptop.run(&["devices"]).await.ok().objects();
+    let other = devices
+        .iter()
+        .find(|d| d["current"] == false)
+        .expect("the desktop is listed");
+
+    laptop
+        .run(&["devices", "revoke", &text(other, "device_id")])
+        .await
+        .ok();
+    let refused = desktop.run(&["sync"]).await;
+    assert_eq!(refused.code, Some(1), "{refused:?}");
+    assert!(refused.stderr.contains("error: "), "{refused:?}");
+    assert_eq!(laptop.run(&["devices"]).await.ok().objects().len(), 1);
+}
+
+#[tokio::test]
+async fn a_script_creates_a_group_and_invites_a_contact_by_nick() {
+    let world = World::start().await;
+    let (dave, _) = registered(&world, "dave").await;
+    let bob = &world.bob;
+    let connect = dave
+        .run(&["connect", "--nick", "bobby", "--message", "Hi Bob"])
+        .await
+        .ok()
+        .object();
+    bob.accept(&text(&connect, "id"), None)
+        .await
+        .expect("bob accepts");
+
+    let group = dave
+        .run(&["group", "create", "Book club"])
+        .await
+        .ok()
+        .object();
+    let group_id = text(&group, "id");
+    dave.run(&["group", "invite", &group_id, "--nick", "bobby"])
+        .await
+        .ok();
+    let invitation = bob.invitation_to(&group_id).await;
+    assert_eq!(invitation.group_name.as_deref(), Some("Book club"));
+    assert!(invitation.signed);
+
+    let stranger = dave
+        .run(&["group", "invite", &group_id, "--nick", "nobody here"])
+        .await;
+    assert_eq!(stranger.code, Some(1), "{stranger:?}");
+    assert!(stranger.stderr.contains("not found"), "{stranger:?}");
 }
