@@ -131,6 +131,11 @@ async fn deliver(app: &AppHandle, client: &Client, event: Event) -> CommandResul
                 session.go_offline().await;
             }
         }
+        Event::NewPasswordNeeded => {
+            // The window does not ask for the new password yet: messages
+            // under the new keys wait in the cache until the next login.
+            tracing::info!("the account's password was changed on another device");
+        }
         Event::AccountChanged => {}
     }
     Ok(())
