@@ -12,6 +12,7 @@ mod processes;
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use attesta_client::{Address, Client, MemberState, Registration, RequestOutcome};
 use attesta_e2e::Person;
@@ -94,10 +95,11 @@ async fn a_person_registers_reviews_invitations_chats_and_manages_nicks_in_the_a
         )],
     );
     let url = server.url();
-    let (bob, carol, dave) = tokio::join!(
+    let (bob, carol, dave, erin) = tokio::join!(
         person(files.path(), &url, "bobby"),
         person(files.path(), &url, "carol"),
         person(files.path(), &url, "david"),
+        person(files.path(), &url, "erin"),
     );
     let profile = files.path().join("alice-desktop");
     let app = Desktop::start(&profile, &url, files.path()).await;
@@ -129,6 +131,7 @@ async fn a_person_registers_reviews_invitations_chats_and_manages_nicks_in_the_a
     assert_eq!(digits.len(), 60, "the safety number shows 60 digits");
     app.screenshot("invitation-review-light").await;
     app.click("invitation-accept").await;
+    app.wait_until_gone("nav-invitations-badge", "1").await;
     bob.eventually("alice's acceptance", || async {
         let state = bob.connector(&with_bob).await.ok()?.state;
         (state == MemberState::Accepted).then_some(())
@@ -146,16 +149,20 @@ async fn a_person_registers_reviews_invitations_chats_and_manages_nicks_in_the_a
     app.screenshot("conversation-light").await;
 
     // Carol's invitation is blocked from the dialog and disappears.
+    // The badge counts only what still waits.
     invite(&carol, "alice", "Remember me? Buy my course!").await;
+    app.wait_for_text("nav-invitations-badge", "1").await;
     review(&app, "Carol").await;
     app.click("invitation-block").await;
     app.wait_until_gone("invitation-row", "Carol").await;
+    app.wait_until_gone("nav-invitations-badge", "1").await;
 
     // David's is left waiting: it stays in the list.
     invite(&dave, "alice", "Hi, we met at the conference.").await;
     review(&app, "David").await;
     app.click("invitation-leave-waiting").await;
     app.wait_for_text("invitation-row", "David").await;
+    app.wait_for_text("nav-invitations-badge", "1").await;
 
     // Nicks: a too-short one is refused with its reason, a good one is added.
     app.click("nav-identity").await;
@@ -175,6 +182,31 @@ async fn a_person_registers_reviews_invitations_chats_and_manages_nicks_in_the_a
     app.click("nav-settings").await;
     app.find("settings-theme-dark").await;
     app.screenshot("settings-light").await;
+
+    // Notifications off: nothing reaches the session bus, neither for a new
+    // invitation (announced even while the window has focus) nor for a message.
+    let notified_before = app.notify_calls();
+    app.click("settings-notifications").await;
+    let checked = app
+        .find("settings-notifications")
+        .await
+        .prop("checked")
+        .await
+        .expect("the switch's state");
+    assert_eq!(checked.as_deref(), Some("false"), "the switch shows off");
+    invite(&erin, "alice", "Hello from Erin").await;
+    bob.say(&with_bob, "Are you still coming?").await;
+    app.wait_for_text("nav-invitations-badge", "2").await;
+    open_conversation(&app, "Bobby").await;
+    app.wait_for_text("message-row", "still coming").await;
+    // The bus monitor writes a call down a moment after it passed.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        app.notify_calls(),
+        notified_before,
+        "no notification while they are turned off"
+    );
+    app.click("nav-settings").await;
 
     // The same screens in the dark theme.
     app.click("settings-theme-dark").await;
