@@ -331,3 +331,29 @@ async fn a_script_creates_a_group_and_invites_a_contact_by_nick() {
     assert_eq!(stranger.code, Some(1), "{stranger:?}");
     assert!(stranger.stderr.contains("not found"), "{stranger:?}");
 }
+
+#[tokio::test]
+async fn a_script_blocks_an_invitation_and_unblocks_it() {
+    let world = World::start().await;
+    let (dave, _) = registered(&world, "dave").await;
+    let RequestOutcome::Requested { connector_id, .. } = world
+        .alice
+        .connect(Address::Nick("dave".into()), "Hi Dave")
+        .await
+    else {
+        panic!("dave is searchable");
+    };
+
+    let blocked = dave.run(&["block", &connector_id]).await.ok().object();
+    assert_eq!(text(&blocked, "id"), connector_id);
+    assert_eq!(text(&blocked, "state"), "blocked");
+    assert!(dave.run(&["invitations"]).await.ok().objects().is_empty());
+
+    let unblocked = dave.run(&["unblock", &connector_id]).await.ok().object();
+    assert_eq!(text(&unblocked, "state"), "waiting");
+    let invitations = dave.run(&["invitations"]).await.ok().objects();
+    assert_eq!(invitations.len(), 1, "it waits for a decision again");
+
+    let unknown = dave.run(&["accept", "no-such-connector"]).await;
+    assert_eq!(unknown.code, Some(1), "{unknown:?}");
+}
