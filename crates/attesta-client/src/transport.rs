@@ -71,17 +71,26 @@ impl Transport {
     }
 
     /// Calls one API method. A session is attached when the method needs one.
+    ///
+    /// A request that fails because its connection was reset or closed before
+    /// any answer came (typically a pooled keep-alive connection that a
+    /// restarted server no longer has) is sent once more, at once, on a new
+    /// connection. That is safe for every method: deliveries carry a
+    /// `client_id` the server stores once, and the other methods are
+    /// idempotent or harmless to repeat.
     pub async fn call<M: Method>(&self, request: &M) -> Result<M::Response> {
         let url = self.url(&format!("{PATH_PREFIX}{}", M::NAME))?;
-        let mut builder = self.http.post(url).json(request);
-        if M::NEEDS_SESSION {
-            let session = self.session().ok_or(Error::NotLoggedIn)?;
-            builder = builder.bearer_auth(session);
+        let response = match self.request(url.clone(), request)?.send().await {
+            Err(e) if closed_before_answer(&e) => {
+                tracing::debug!(
+                    "{}: connection closed before an answer, sent again",
+                    M::NAME
+                );
+                self.request(url, request)?.send().await
+            }
+            sent => sent,
         }
-        let response = builder
-            .send()
-            .await
-            .map_err(|e| Error::Unreachable(without_url(e)))?;
+        .map_err(|e| Error::Unreachable(without_url(e)))?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -111,6 +120,15 @@ impl Transport {
         }
     }
 
+    fn request<M: Method>(&self, url: Url, request: &M) -> Result<reqwest::RequestBuilder> {
+        let builder = self.http.post(url).json(request);
+        if M::NEEDS_SESSION {
+            let session = self.session().ok_or(Error::NotLoggedIn)?;
+            return Ok(builder.bearer_auth(session));
+        }
+        Ok(builder)
+    }
+
     /// Opens the push channel. Each item of the stream is one hint that
     /// `sync` has news; the stream ends when the socket closes.
     pub async fn events(&self) -> Result<PushStream> {
@@ -135,6 +153,34 @@ impl Transport {
 /// clearer without it.
 fn without_url(e: reqwest::Error) -> String {
     e.without_url().to_string()
+}
+
+/// Whether the connection was reset or closed before any answer arrived,
+/// rather than refused, timed out or answered.
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    if e.is_connect() || e.is_timeout() {
+        return false;
+    }
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(h) = c.downcast_ref::<hyper::Error>()
+            && (h.is_incomplete_message() || h.is_canceled())
+        {
+            return true;
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            )
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 type Socket =

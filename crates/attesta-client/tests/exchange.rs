@@ -286,6 +286,25 @@ async fn a_message_sent_while_the_server_is_down_arrives_exactly_once_when_it_is
 }
 
 /// Runs `while_down` with the server stopped, then starts it again.
+/// On one thread, nothing notices the old connection close while the server
+/// restarts, as when a laptop wakes up: the pool still offers it.
+#[tokio::test]
+async fn the_first_call_after_the_server_restarts_succeeds() {
+    let server = start_server();
+    let dir = tempfile::tempdir().unwrap();
+    let alice = registered(&server, &dir, "alice restarted").await;
+    assert_eq!(alice.devices().await.unwrap().len(), 1);
+
+    let server = restart_after(server, || async {}).await;
+
+    let devices = alice
+        .devices()
+        .await
+        .expect("the call goes through on the first try");
+    assert_eq!(devices.len(), 1);
+    drop(server);
+}
+
 async fn restart_after<F, Fut>(server: Server, while_down: F) -> Server
 where
     F: FnOnce() -> Fut,

@@ -276,8 +276,9 @@ impl Person {
     }
 
     /// Syncs until `found` finds something, and answers it. A sync that
-    /// fails for a passing reason (a server just restarted) is tried again,
-    /// as a real device would; any other failure ends the scenario.
+    /// fails for a passing reason (rate limited, a server error, the server
+    /// out of reach) is tried again, as a real device would; any other
+    /// failure ends the scenario.
     pub async fn eventually<T, F, Fut>(&self, what: &str, mut found: F) -> T
     where
         F: FnMut() -> Fut,
