@@ -468,21 +468,45 @@ impl Client {
     }
 
     /// Sends a text (a reply when `reply_to` names a message). It shows at
-    /// once as queued and goes out through the outbox.
+    /// once as queued and goes out through the outbox, and follows the
+    /// conversation's disappearing-message timer.
     pub async fn send_text(
         &self,
         conversation: &str,
         body: &str,
         reply_to: Option<MsgId>,
     ) -> Result<MsgId> {
+        self.send_text_expiring(conversation, body, reply_to, None)
+            .await
+    }
+
+    /// Sends a text like `send_text`; with `expires_in`, this one message
+    /// disappears after that long, whatever the conversation's timer is
+    /// (which stays as it was).
+    pub async fn send_text_expiring(
+        &self,
+        conversation: &str,
+        body: &str,
+        reply_to: Option<MsgId>,
+        expires_in: Option<std::time::Duration>,
+    ) -> Result<MsgId> {
         if body.trim().is_empty() {
             return Err(Error::Invalid("an empty message is not sent".into()));
         }
+        let expires_at = match expires_in {
+            None => None,
+            Some(after) => Some(
+                time::Duration::try_from(after)
+                    .ok()
+                    .and_then(|after| OffsetDateTime::now_utc().checked_add(after))
+                    .ok_or_else(|| Error::Invalid("the expiry is too far away".into()))?,
+            ),
+        };
         let text = Text {
             body: body.to_owned(),
             reply_to: reply_to.map(|r| ProtoMsgId(r.0)),
         };
-        self.send_content(conversation, Content::Text(text), None)
+        self.send_content(conversation, Content::Text(text), expires_at)
             .await
     }
 

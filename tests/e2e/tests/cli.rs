@@ -357,3 +357,59 @@ async fn a_script_blocks_an_invitation_and_unblocks_it() {
     let unknown = dave.run(&["accept", "no-such-connector"]).await;
     assert_eq!(unknown.code, Some(1), "{unknown:?}");
 }
+
+#[tokio::test]
+async fn a_message_sent_with_its_own_expiry_disappears_and_leaves_the_conversation_timer_alone() {
+    let world = World::start().await;
+    let (dave, session) = registered(&world, "dave").await;
+    let connect = dave
+        .run(&["connect", "--nick", "bobby", "--message", "Hi Bob"])
+        .await
+        .ok()
+        .object();
+    let conversation = text(&connect, "id");
+    let bob = &world.bob;
+    bob.invitation_from_party(&text(&session, "party_id")).await;
+    bob.accept(&conversation, None).await.expect("bob accepts");
+    let day = 24 * 60 * 60;
+    bob.set_expiry(&conversation, Some(day))
+        .await
+        .expect("bob sets a one-day timer");
+    dave.run(&["sync"]).await.ok();
+
+    let sent = dave
+        .run(&["send", &conversation, "Gone soon", "--expires-in", "2"])
+        .await
+        .ok()
+        .object();
+    assert!(sent["expires_at"].is_string(), "{sent}");
+    let received = bob.receives(&conversation, "Gone soon").await;
+    let lifetime = received.expires_at.expect("it arrives with its expiry") - received.sent_at;
+    assert!(lifetime <= time::Duration::seconds(2), "{lifetime}");
+    dave.run(&["sync"]).await.ok();
+    bob.sync_now().await.expect("bob syncs");
+    assert_eq!(
+        bob.connector(&conversation)
+            .await
+            .expect("the conversation")
+            .expire_seconds,
+        Some(day),
+        "the conversation keeps its one-day timer"
+    );
+
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    dave.run(&["sync"]).await.ok();
+    let left = dave.run(&["messages", &conversation]).await.ok().objects();
+    assert!(
+        left.iter().all(|m| m["body"] != "Gone soon"),
+        "the message is gone from dave's device: {left:?}"
+    );
+    bob.sync_now().await.expect("bob syncs");
+    assert!(
+        bob.texts(&conversation)
+            .await
+            .iter()
+            .all(|(_, body)| body != "Gone soon"),
+        "the message is gone from bob's device"
+    );
+}

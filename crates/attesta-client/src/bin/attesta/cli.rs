@@ -93,8 +93,8 @@ pub enum Command {
         id: String,
         text: String,
         /// Let the message disappear after this many seconds.
-        #[arg(long, value_parser = clap::value_parser!(i64).range(1..))]
-        expires_in: Option<i64>,
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        expires_in: Option<u64>,
     },
     /// The messages of a conversation, oldest first.
     Messages {

@@ -1,5 +1,7 @@
 //! Conversations and their messages.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use attesta_client::{
     Anchor, Client, ConnectorKind, Conversation, MemberState, Message, MessageKind, MessageState,
@@ -128,36 +130,19 @@ pub async fn messages(client: &Client, out: &Output, id: &str, limit: u16) -> an
     out.list(&shown, "no messages", ShownMessage::human)
 }
 
-/// Sends a text. With `expires_in`, the conversation's disappearing timer
-/// is set for this message only (it is a per-conversation setting).
+/// Sends a text. With `expires_in`, this message disappears after that many
+/// seconds; the conversation's timer is left as it is.
 pub async fn send(
     client: &Client,
     out: &Output,
     id: &str,
     text: &str,
-    expires_in: Option<i64>,
+    expires_in: Option<u64>,
 ) -> anyhow::Result<()> {
-    let msg_id = match expires_in {
-        None => client.send_text(id, text, None).await,
-        Some(seconds) => {
-            let timer = client
-                .connector(id)
-                .await
-                .context("reading the conversation")?
-                .expire_seconds;
-            client
-                .set_expiry(id, Some(seconds))
-                .await
-                .context("setting the timer")?;
-            let sent = client.send_text(id, text, None).await;
-            client
-                .set_expiry(id, timer)
-                .await
-                .context("restoring the timer")?;
-            sent
-        }
-    }
-    .context("sending")?;
+    let msg_id = client
+        .send_text_expiring(id, text, None, expires_in.map(Duration::from_secs))
+        .await
+        .context("sending")?;
     profile::send_outbox(client, out).await?;
     let shown = ShownMessage::from(
         client
