@@ -4,69 +4,13 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
 use attesta_client::{
     Address, Anchor, Client, HelloDraft, Login, MemberState, MessageState, NickCheck, Profile,
     Registration, RequestOutcome,
 };
 
-/// The server process, stopped when the test ends.
-struct Server {
-    child: Child,
-    url: String,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn server_binary() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let binary = target.join("debug").join("attesta-server");
-    assert!(
-        binary.exists(),
-        "build the server first: cargo build -p attesta-server ({})",
-        binary.display()
-    );
-    binary
-}
-
-fn start_server() -> Server {
-    start_server_on(tempfile::tempdir().unwrap(), "127.0.0.1:0")
-}
-
-fn start_server_on(data: tempfile::TempDir, listen: &str) -> Server {
-    let mut child = Command::new(server_binary())
-        .args(["--listen", listen, "--data-dir"])
-        .arg(data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("the server prints its address")
-        .to_owned();
-    Server {
-        child,
-        url: format!("http://{address}"),
-        _data: data,
-    }
-}
+mod common;
+use common::{Server, start_server};
 
 async fn registered(server: &Server, dir: &tempfile::TempDir, nick: &str) -> Client {
     let client = Client::open(dir.path(), &server.url).await.unwrap();
@@ -253,16 +197,17 @@ async fn a_message_sent_while_the_server_is_down_arrives_exactly_once_when_it_is
     alice.accept(&connector_id, None).await.unwrap();
     bob.sync_now().await.unwrap();
 
-    let server = restart_after(server, || async {
-        let sent = bob
-            .send_text(&connector_id, "while you were away", None)
-            .await
-            .unwrap();
-        let report = bob.flush_outbox().await.unwrap();
-        assert_eq!((report.sent, report.waiting), (0, 1));
-        assert_eq!(bob.message(sent).await.unwrap().state, MessageState::Queued);
-    })
-    .await;
+    let server = server
+        .restart_after(|| async {
+            let sent = bob
+                .send_text(&connector_id, "while you were away", None)
+                .await
+                .unwrap();
+            let report = bob.flush_outbox().await.unwrap();
+            assert_eq!((report.sent, report.waiting), (0, 1));
+            assert_eq!(bob.message(sent).await.unwrap().state, MessageState::Queued);
+        })
+        .await;
 
     bob.sync_now().await.unwrap();
     assert_eq!(bob.queued_count().await.unwrap(), 0);
@@ -295,7 +240,7 @@ async fn the_first_call_after_the_server_restarts_succeeds() {
     let alice = registered(&server, &dir, "alice restarted").await;
     assert_eq!(alice.devices().await.unwrap().len(), 1);
 
-    let server = restart_after(server, || async {}).await;
+    let server = server.restart_after(|| async {}).await;
 
     let devices = alice
         .devices()
@@ -303,21 +248,6 @@ async fn the_first_call_after_the_server_restarts_succeeds() {
         .expect("the call goes through on the first try");
     assert_eq!(devices.len(), 1);
     drop(server);
-}
-
-async fn restart_after<F, Fut>(server: Server, while_down: F) -> Server
-where
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let mut server = server;
-    let _ = server.child.kill();
-    let _ = server.child.wait();
-    while_down().await;
-    let address = server.url.trim_start_matches("http://").to_owned();
-    let data = std::mem::replace(&mut server._data, tempfile::tempdir().unwrap());
-    drop(server);
-    start_server_on(data, &address)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,60 +4,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
 use attesta_client::{
     Address, Anchor, Client, Event, HelloDraft, Login, Registration, RequestOutcome,
 };
 
-/// The server process, stopped when the test ends.
-struct Server {
-    child: Child,
-    url: String,
-    _data: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_server() -> Server {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let binary = target.join("debug").join("attesta-server");
-    assert!(
-        binary.exists(),
-        "build the server first: cargo build -p attesta-server"
-    );
-    let data = tempfile::tempdir().unwrap();
-    let mut child = Command::new(binary)
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let address = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    Server {
-        child,
-        url: format!("http://{address}"),
-        _data: data,
-    }
-}
+mod common;
+use common::{Server, start_server};
 
 fn password(nick: &str) -> String {
     format!("{nick} has a long password")
