@@ -3,9 +3,11 @@
 # machine, and runs attesta-bench against the real server on loopback (a
 # fresh data directory each run). Method and figures: docs/performance.md.
 #
-#   scripts/bench.sh            10 000 and 100 000 items, 5 runs (about 10 minutes)
+#   scripts/bench.sh            10 000 and 100 000 items, 5 runs (the 100 000 fill is
+#                               slow with the present server: docs/performance.md)
 #   scripts/bench.sh --quick    10 000 items, 3 runs: a check that all works (about 2 minutes)
-#   scripts/bench.sh --full     adds 1 000 000 items (see docs/performance.md for the time)
+#   scripts/bench.sh --full     adds 1 000 000 items (hours with the present server:
+#                               docs/performance.md)
 #   scripts/bench.sh --app      only the desktop app: memory beside an empty Tauri 2
 #                               window, and first paint (builds both in release, runs
 #                               them under Xvfb; the first build takes several minutes)
