@@ -136,7 +136,7 @@ fn main() -> anyhow::Result<()> {
     };
     let mut report = Report::default();
     report.preamble(&binary, plan.runs);
-    runtime.block_on(async {
+    let parts = async {
         if wanted(Part::Floors) {
             floors_part(&plan, &mut report).await?;
         }
@@ -153,7 +153,25 @@ fn main() -> anyhow::Result<()> {
             app_part(&binary, app, empty, &plan, &mut report).await?;
         }
         anyhow::Ok(())
+    };
+    runtime.block_on(async {
+        // Interrupted, the parts are dropped here, so every server, driver
+        // and temporary directory they hold is stopped and removed.
+        tokio::select! {
+            result = parts => result,
+            signal = interrupted() => anyhow::bail!("stopped by {}", signal?),
+        }
     })
+}
+
+/// Waits for Ctrl-C or SIGTERM; which one came.
+async fn interrupted() -> anyhow::Result<&'static str> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        ctrl_c = tokio::signal::ctrl_c() => ctrl_c.map(|()| "Ctrl-C").map_err(Into::into),
+        _ = terminate.recv() => Ok("SIGTERM"),
+    }
 }
 
 async fn floors_part(plan: &Plan, report: &mut Report) -> anyhow::Result<()> {
