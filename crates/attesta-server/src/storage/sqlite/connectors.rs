@@ -14,7 +14,10 @@ use crate::storage::Change;
 use crate::storage::{Committed, ConnectorStore};
 use crate::{Error, Result};
 
-pub(super) const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/0002_connectors.sql")];
+pub(super) const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/0002_connectors.sql"),
+    include_str!("../../../migrations/0003_delivery_minutes.sql"),
+];
 
 /// Unix milliseconds, the unit of every time in the connector tables.
 pub(super) fn millis(t: OffsetDateTime) -> i64 {

@@ -19,7 +19,8 @@ use crate::storage::Committed;
 use crate::storage::items::{Delivery, DeliveryLimits, ItemStore, SyncPage};
 use crate::{Error, Result};
 
-const HOUR_MS: i64 = 3_600_000;
+const MINUTE_MS: i64 = 60_000;
+const HOUR_MS: i64 = 60 * MINUTE_MS;
 const DAY_MS: i64 = 24 * HOUR_MS;
 
 /// Changes read per query while paging through a party's log.
@@ -165,11 +166,15 @@ fn check_limits(
             limits.block_max_bytes
         )));
     }
-    let (count, bytes, oldest): (i64, i64, Option<i64>) = tx.query_row(
-        "SELECT count(*), coalesce(sum(size), 0), min(at) FROM deliveries WHERE party_id = ?1 AND at > ?2",
-        params![d.party_id, now - HOUR_MS],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )?;
+    let (count, bytes, oldest_minute): (i64, i64, Option<i64>) = tx
+        .prepare_cached(
+            "SELECT coalesce(sum(blocks), 0), coalesce(sum(bytes), 0), min(minute)
+             FROM delivery_minutes WHERE party_id = ?1 AND minute > ?2",
+        )?
+        .query_row(params![d.party_id, (now - HOUR_MS) / MINUTE_MS], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    let oldest = oldest_minute.map(|m| (m + 1) * MINUTE_MS);
     if count.unsigned_abs() >= limits.quota_blocks_per_hour
         || bytes.unsigned_abs() + size > limits.quota_bytes_per_hour
     {
@@ -230,10 +235,18 @@ impl ItemStore for Sqlite {
                     d.data
                 ],
             )?;
-            tx.execute(
-                "INSERT INTO deliveries (party_id, connector_id, hello, size, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![d.party_id, d.connector_id, kind == BlockKind::Hello, d.data.len() as i64, now],
-            )?;
+            if kind == BlockKind::Hello {
+                tx.execute(
+                    "INSERT INTO deliveries (party_id, connector_id, hello, size, at) VALUES (?1, ?2, 1, ?3, ?4)",
+                    params![d.party_id, d.connector_id, d.data.len() as i64, now],
+                )?;
+            }
+            tx.prepare_cached(
+                "INSERT INTO delivery_minutes (party_id, minute, blocks, bytes) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (party_id, minute) DO UPDATE
+                 SET blocks = blocks + 1, bytes = bytes + excluded.bytes",
+            )?
+            .execute(params![d.party_id, now / MINUTE_MS, d.data.len() as i64])?;
             // The author's devices, and each other member who may see it: in a
             // p2p connector the peer (the recipient of a HELLO included), in a
             // group the accepted members. A member who blocked it gets nothing.
@@ -360,6 +373,10 @@ impl ItemStore for Sqlite {
                 notify.extend(remove_item(tx, id)?);
             }
             tx.execute("DELETE FROM deliveries WHERE at <= ?1", [now - DAY_MS])?;
+            tx.execute(
+                "DELETE FROM delivery_minutes WHERE minute <= ?1",
+                [(now - HOUR_MS) / MINUTE_MS],
+            )?;
             Ok(Committed {
                 value: expired.len(),
                 notify: notify.into_iter().collect(),
