@@ -23,9 +23,19 @@ step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test (unit, property, snapshot and end-to-end tests)"
-cargo test --workspace --locked
+mkdir -p target
+cargo test --workspace --locked 2>&1 | tee target/test-output.log
 
 if [ -d fuzz ]; then
   step "fuzzing the block parser (bounded)"
-  (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run open_block -- -max_total_time=30 -rss_limit_mb=2048)
+  # libFuzzer's progress lines go to a file; a crash fails the step and shows its end.
+  if ! (cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run open_block -- -max_total_time=30 -rss_limit_mb=2048) >target/fuzz.log 2>&1; then
+    tail -n 40 target/fuzz.log
+    exit 1
+  fi
+  grep -E '^Done [0-9]+ runs' target/fuzz.log || tail -n 3 target/fuzz.log
 fi
+
+# One closing line for every cargo test binary above (set -o pipefail has
+# already stopped the script if any failed).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "\nTests: %d passed, %d failed\n", p, f }' target/test-output.log
