@@ -287,7 +287,9 @@ fn insert_member(
 }
 
 /// Sets a member's state; leaving the connector also ends its block, which
-/// only means something while one is in.
+/// only means something while one is in. Acceptance times are kept strictly
+/// increasing within a connector, so two members accepting in the same
+/// millisecond still have a longest-standing one for an ownership hand-over.
 fn set_state(
     tx: &Transaction<'_>,
     connector_id: &str,
@@ -297,7 +299,9 @@ fn set_state(
 ) -> Result<()> {
     tx.execute(
         "UPDATE members SET state = ?3,
-             accepted_at = CASE WHEN ?3 = 'accepted' THEN ?4 ELSE accepted_at END,
+             accepted_at = CASE WHEN ?3 = 'accepted' THEN max(?4, coalesce(
+                 (SELECT max(accepted_at) + 1 FROM members WHERE connector_id = ?1), ?4))
+                 ELSE accepted_at END,
              blocked = CASE WHEN ?3 IN ('left', 'removed') THEN 0 ELSE blocked END
          WHERE connector_id = ?1 AND party_id = ?2",
         params![connector_id, party_id, state_text(state), now],
