@@ -6,7 +6,7 @@ mod common;
 use attesta_proto::api::{
     ConnectorKind, ConnectorsAccept, ConnectorsBlock, ConnectorsDeliver, ConnectorsList,
     ConnectorsRequest, ConnectorsRequestResponse, ConnectorsUnblock, ErrorCode, GroupCreate,
-    GroupInvite, GroupLeave, GroupRemove, ItemsDelete, MemberState, Role, SearchToken,
+    GroupInvite, GroupLeave, GroupRemove, ItemsDelete, MemberState, Method, Role, SearchToken,
 };
 use attesta_proto::tokens::{Token, TokenKind};
 use common::peers::{client_id, nick_token};
@@ -20,72 +20,60 @@ async fn list(server: &Server, party: &Party) -> Vec<attesta_proto::api::Connect
         .connectors
 }
 
-async fn accept(server: &Server, party: &Party, id: &str) -> Result<(), ErrorCode> {
-    let request = ConnectorsAccept {
-        connectors_id: id.to_owned(),
-    };
+/// Calls a method as `party`, keeping only what the tests assert on: success
+/// or the error code.
+async fn outcome<M: Method>(server: &Server, party: &Party, request: M) -> Result<(), ErrorCode> {
     server
         .call(Some(&party.session), &request)
         .await
         .map(drop)
         .map_err(|e| e.code())
+}
+
+async fn accept(server: &Server, party: &Party, id: &str) -> Result<(), ErrorCode> {
+    let connectors_id = id.to_owned();
+    outcome(server, party, ConnectorsAccept { connectors_id }).await
 }
 
 async fn block(server: &Server, party: &Party, id: &str) -> Result<(), ErrorCode> {
-    let request = ConnectorsBlock {
-        connectors_id: id.to_owned(),
-    };
-    server
-        .call(Some(&party.session), &request)
-        .await
-        .map(drop)
-        .map_err(|e| e.code())
+    let connectors_id = id.to_owned();
+    outcome(server, party, ConnectorsBlock { connectors_id }).await
 }
 
 async fn unblock(server: &Server, party: &Party, id: &str) -> Result<(), ErrorCode> {
-    let request = ConnectorsUnblock {
-        connectors_id: id.to_owned(),
-    };
-    server
-        .call(Some(&party.session), &request)
-        .await
-        .map(drop)
-        .map_err(|e| e.code())
-}
-
-async fn invite(server: &Server, owner: &Party, id: &str, party: &Party) -> Result<(), ErrorCode> {
-    let request = GroupInvite {
-        connectors_id: id.to_owned(),
-        party_id: party.party_id.clone(),
-    };
-    server
-        .call(Some(&owner.session), &request)
-        .await
-        .map(drop)
-        .map_err(|e| e.code())
-}
-
-async fn remove(server: &Server, owner: &Party, id: &str, party: &Party) -> Result<(), ErrorCode> {
-    let request = GroupRemove {
-        connectors_id: id.to_owned(),
-        party_id: party.party_id.clone(),
-    };
-    server
-        .call(Some(&owner.session), &request)
-        .await
-        .map(drop)
-        .map_err(|e| e.code())
+    let connectors_id = id.to_owned();
+    outcome(server, party, ConnectorsUnblock { connectors_id }).await
 }
 
 async fn leave(server: &Server, party: &Party, id: &str) -> Result<(), ErrorCode> {
-    let request = GroupLeave {
-        connectors_id: id.to_owned(),
-    };
-    server
-        .call(Some(&party.session), &request)
-        .await
-        .map(drop)
-        .map_err(|e| e.code())
+    let connectors_id = id.to_owned();
+    outcome(server, party, GroupLeave { connectors_id }).await
+}
+
+async fn invite(server: &Server, owner: &Party, id: &str, party: &Party) -> Result<(), ErrorCode> {
+    let (connectors_id, party_id) = (id.to_owned(), party.party_id.clone());
+    outcome(
+        server,
+        owner,
+        GroupInvite {
+            connectors_id,
+            party_id,
+        },
+    )
+    .await
+}
+
+async fn remove(server: &Server, owner: &Party, id: &str, party: &Party) -> Result<(), ErrorCode> {
+    let (connectors_id, party_id) = (id.to_owned(), party.party_id.clone());
+    outcome(
+        server,
+        owner,
+        GroupRemove {
+            connectors_id,
+            party_id,
+        },
+    )
+    .await
 }
 
 async fn group(server: &Server, owner: &Party) -> String {
