@@ -10,6 +10,7 @@ use attesta_proto::api::{
     DevicesRevoke, Kdf, KeysRotate, LoginResponse, PartyRegister, PartyState, PasswordChange,
     RecoveryAddress,
 };
+use attesta_proto::blocks::ConnectorKeys;
 use attesta_proto::keyring::Keyring;
 use attesta_proto::keys::{PartyKeys, PublicKeys, SymmetricKey};
 use attesta_proto::password::{self, DEFAULT_KDF, Derivation, PasswordKeys};
@@ -29,6 +30,8 @@ pub(crate) struct Session {
     pub keyring_key: SymmetricKey,
     pub salt: Vec<u8>,
     pub kdf: Kdf,
+    /// The connector keys derived with this keyring, kept while logged in.
+    pub connector_keys: ConnectorKeys,
 }
 
 /// Where a password derivation is; a UI shows a busy indicator in between.
@@ -427,6 +430,7 @@ impl Client {
             keyring_key: keys.keyring_key.clone(),
             salt,
             kdf,
+            connector_keys: ConnectorKeys::new(),
         })));
         self.emit(Event::AccountChanged);
         self.inner.engine_wake.notify_one();
@@ -516,6 +520,7 @@ impl Client {
             keyring_key,
             salt,
             kdf,
+            connector_keys: ConnectorKeys::new(),
         })));
         self.emit(Event::AccountChanged);
         Ok(())
@@ -585,6 +590,7 @@ pub(crate) fn load_session(
             keyring_key,
             salt,
             kdf,
+            connector_keys: ConnectorKeys::new(),
         },
     )))
 }

@@ -437,6 +437,7 @@ fn receive(
         party_id: &session.party_id,
         keyring: &session.keyring,
         directory: &directory,
+        connector_keys: &session.connector_keys,
     };
     let opened = blocks::open(&item.data, &item.connectors_id, &ctx);
     let from_me = item.author_party_id == session.party_id;
@@ -654,7 +655,7 @@ mod tests {
     use crate::cache::Cache;
     use crate::messages::{Anchor, page};
     use attesta_proto::api::{ConnectorKind, MemberState, Peer, Role, SyncResponse};
-    use attesta_proto::blocks::{Header, Party, Sealer, Text};
+    use attesta_proto::blocks::{ConnectorKeys, Header, Party, Sealer, Text};
     use attesta_proto::keyring::Keyring;
     use attesta_proto::keys::{PartyKeys, SymmetricKey};
 
@@ -666,6 +667,7 @@ mod tests {
             keyring_key: SymmetricKey::generate(),
             salt: vec![0; 16],
             kdf: attesta_proto::password::DEFAULT_KDF,
+            connector_keys: ConnectorKeys::new(),
         }
     }
 

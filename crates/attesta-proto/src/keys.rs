@@ -29,7 +29,7 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-const PUBLIC_KEYS_BYTES: usize = 4 + 32 + 32 + 64;
+pub(crate) const PUBLIC_KEYS_BYTES: usize = 4 + 32 + 32 + 64;
 
 /// Public keys whose `dh_sig` verified (see [`PublicKeys::verify`]); cleared
 /// when it holds this many, so it never grows without bound.
@@ -89,8 +89,8 @@ impl PublicKeys {
         Ok(())
     }
 
-    /// Every field, as the memo of verified keys holds them.
-    fn to_bytes(&self) -> [u8; PUBLIC_KEYS_BYTES] {
+    /// Every field, as the memos of verified keys and derived connector keys hold them.
+    pub(crate) fn to_bytes(&self) -> [u8; PUBLIC_KEYS_BYTES] {
         let mut bytes = [0u8; PUBLIC_KEYS_BYTES];
         let parts: [&[u8]; 4] = [
             &self.version.to_be_bytes(),

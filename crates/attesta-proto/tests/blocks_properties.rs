@@ -2,7 +2,7 @@
 //! and no damaged block opens.
 
 use attesta_proto::blocks::{
-    Block, Content, Header, KnownKeys, OpenContext, Party, Sealer, Text, open,
+    Block, ConnectorKeys, Content, Header, KnownKeys, OpenContext, Party, Sealer, Text, open,
 };
 use attesta_proto::keyring::Keyring;
 use attesta_proto::keys::PartyKeys;
@@ -15,6 +15,8 @@ struct World {
     ada: Keyring,
     bob: Keyring,
     known: KnownKeys,
+    /// Shared by every case, so that damaged blocks meet a warm cache.
+    connector_keys: ConnectorKeys,
     block: Vec<u8>,
 }
 
@@ -46,6 +48,7 @@ fn make_world() -> World {
         ada,
         bob,
         known,
+        connector_keys: ConnectorKeys::new(),
         block,
     }
 }
@@ -55,6 +58,7 @@ fn open_as_bob(world: &World, data: &[u8]) -> bool {
         party_id: "bob",
         keyring: &world.bob,
         directory: &world.known,
+        connector_keys: &world.connector_keys,
     };
     open(data, "c1", &ctx).is_ok()
 }
@@ -76,7 +80,12 @@ proptest! {
         let world = world();
         let _ = Block::parse(&data);
         prop_assert!(!open_as_bob(world, &data));
-        let ctx = OpenContext { party_id: "ada", keyring: &world.ada, directory: &world.known };
+        let ctx = OpenContext {
+            party_id: "ada",
+            keyring: &world.ada,
+            directory: &world.known,
+            connector_keys: &world.connector_keys,
+        };
         prop_assert!(open(&data, "c1", &ctx).is_err());
     }
 

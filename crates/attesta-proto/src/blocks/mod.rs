@@ -19,6 +19,7 @@ pub use content::{
 pub use envelope::{BLOCK_VERSION, Block, BlockKind, KeyName, KeyRef, Seal};
 pub use group::GroupKey;
 pub use opening::{KeyDirectory, KnownKeys, OpenContext, Opened, open};
+pub use p2p::ConnectorKeys;
 pub use payload::{Header, MsgId, Payload};
 pub use sealing::{Party, Sealer};
 

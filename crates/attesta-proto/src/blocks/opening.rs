@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use super::content::{Content, NewEpoch};
 use super::envelope::{Block, BlockKind, KeyName, KeyRef, Seal, associated_data};
 use super::group::GroupKey;
+use super::p2p::ConnectorKeys;
 use super::payload::Payload;
 use super::seals::{self, GROUP_KEY_INFO, HELLO_INFO};
-use super::{Error, Result, p2p};
+use super::{Error, Result};
 use crate::keyring::Keyring;
 use crate::keys::{PartyKeys, PublicKeys};
 
@@ -56,12 +57,14 @@ impl KeyDirectory for KnownKeys {
     }
 }
 
-/// Who is opening: the party, its keyring, and what it knows of others.
+/// Who is opening: the party, its keyring, what it knows of others, and
+/// the connector keys it derived already.
 #[derive(Clone, Copy)]
 pub struct OpenContext<'a> {
     pub party_id: &'a str,
     pub keyring: &'a Keyring,
     pub directory: &'a dyn KeyDirectory,
+    pub connector_keys: &'a ConnectorKeys,
 }
 
 /// An opened block: the verified payload and, from a `group_key` block, the
@@ -100,7 +103,8 @@ pub fn open(data: &[u8], connector_id: &str, ctx: &OpenContext<'_>) -> Result<Op
             };
             let other = ctx.public_keys(connector_id, other)?;
             (
-                p2p::connector_key(ctx.own(own.version)?, &other, connector_id)?,
+                ctx.connector_keys
+                    .get(ctx.own(own.version)?, &other, connector_id)?,
                 None,
             )
         }

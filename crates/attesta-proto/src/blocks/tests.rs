@@ -14,6 +14,7 @@ const CONNECTOR: &str = "conn-ab";
 struct Someone {
     id: &'static str,
     keyring: Keyring,
+    connector_keys: ConnectorKeys,
 }
 
 impl Someone {
@@ -21,6 +22,7 @@ impl Someone {
         Someone {
             id,
             keyring: Keyring::new(PartyKeys::generate(1)),
+            connector_keys: ConnectorKeys::new(),
         }
     }
 
@@ -47,6 +49,7 @@ impl Someone {
                 party_id: self.id,
                 keyring: &self.keyring,
                 directory: known,
+                connector_keys: &self.connector_keys,
             },
         )
     }
@@ -175,6 +178,51 @@ fn a_p2p_block_opens_for_no_third_party() {
     );
 }
 
+#[test]
+fn a_kept_connector_key_does_not_open_blocks_once_the_peer_keys_are_swapped() {
+    let (a, b, _, known) = parties();
+    let block = a
+        .sealer(CONNECTOR)
+        .p2p(b.party(), header(), text("hello Bob"))
+        .unwrap();
+    assert!(b.open(&block, CONNECTOR, &known).is_ok());
+    // Bob now holds other keys for Ada under the same version (a swap). The
+    // kept key would decrypt and fail only at the signature; a key derived
+    // from the swapped keys does not even decrypt.
+    let mut swapped = KnownKeys::new();
+    swapped.add_party(
+        a.id,
+        PartyKeys::generate(a.keys().version()).public().clone(),
+    );
+    assert_eq!(
+        b.open(&block, CONNECTOR, &swapped).unwrap_err(),
+        Error::CannotDecrypt
+    );
+}
+
+#[test]
+fn blocks_under_a_rotated_peer_key_open_with_their_own_connector_key() {
+    let (mut a, b, _, mut known) = parties();
+    let before = a
+        .sealer(CONNECTOR)
+        .p2p(b.party(), header(), text("before"))
+        .unwrap();
+    assert!(b.open(&before, CONNECTOR, &known).is_ok());
+    a.keyring.rotate().unwrap();
+    known.add_party(a.id, a.keys().public().clone());
+    let after = a
+        .sealer(CONNECTOR)
+        .p2p(b.party(), header(), text("after"))
+        .unwrap();
+    assert_eq!(
+        b.open(&after, CONNECTOR, &known).unwrap().payload.content,
+        text("after")
+    );
+    assert_eq!(
+        b.open(&before, CONNECTOR, &known).unwrap().payload.content,
+        text("before")
+    );
+}
 #[test]
 fn a_group_block_opens_for_every_holder_of_the_epoch_key() {
     let (a, b, c, mut known) = parties();
@@ -388,6 +436,7 @@ fn a_fixed_block_keeps_its_exact_bytes() {
             party_id: "bob",
             keyring: &bob_ring,
             directory: &known,
+            connector_keys: &ConnectorKeys::new(),
         },
     );
     insta::assert_debug_snapshot!(opened.unwrap().payload);
