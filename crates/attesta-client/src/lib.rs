@@ -28,6 +28,7 @@ pub mod groups;
 pub mod identity;
 pub mod ids;
 pub mod messages;
+mod opening;
 pub mod outbox;
 pub mod sync;
 pub mod transport;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use attesta_proto::api::{Connector, ErrorCode, Item, PartyState, Sync};
-use attesta_proto::blocks::{self, Content, OpenContext, Opened};
+use attesta_proto::blocks::{self, Content, Opened};
 use rusqlite::{OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
 use tokio::task::JoinHandle;
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::events::{Event, SyncState};
 use crate::ids::MsgId;
 use crate::messages::{self, MessageKind, MessageState, NewMessage};
-use crate::{Client, connectors, groups, identity, trust};
+use crate::{Client, connectors, groups, identity, opening, trust};
 
 /// The first wait after a failed connection; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(500);
@@ -302,7 +302,8 @@ impl Client {
                     let Ok(item) = serde_json::from_str::<Item>(&json) else {
                         continue;
                     };
-                    receive(tx, &session, &item, &mut events, &mut Vec::new())?;
+                    let opened = opening::open_item(tx, &session, &item);
+                    store(tx, &session, &item, opened, &mut events, &mut Vec::new())?;
                 }
                 Ok(events)
             })
@@ -333,11 +334,18 @@ fn apply(
     for connector in &page.connectors {
         apply_connector(tx, session, connector, &mut applied.events)?;
     }
-    for item in &page.items {
-        receive(
+    let opened = opening::open_page(tx, session, &page.items)?;
+    for (item, opened) in page.items.iter().zip(opened) {
+        let opened = match opened {
+            // A key an earlier item of this page brought is in the cache only.
+            Err(e) if opening::may_open_later(&e) => opening::open_item(tx, session, item),
+            opened => opened,
+        };
+        store(
             tx,
             session,
             item,
+            opened,
             &mut applied.events,
             &mut applied.nick_checks,
         )?;
@@ -408,20 +416,13 @@ fn remove_item(tx: &Transaction<'_>, item_id: &str, events: &mut Vec<Event>) -> 
     Ok(())
 }
 
-/// Whether opening failed for want of a key that may still come.
-fn may_open_later(e: &blocks::Error) -> bool {
-    matches!(
-        e,
-        blocks::Error::UnknownKeyVersion { .. } | blocks::Error::UnknownEpoch(_)
-    )
-}
-
-/// Opens, verifies and stores one item. A block that does not open is kept
-/// as a message that "could not be verified", never as genuine.
-fn receive(
+/// Stores one opened (or not) item. A block that does not open is kept as
+/// a message that "could not be verified", never as genuine.
+fn store(
     tx: &Transaction<'_>,
     session: &Session,
     item: &Item,
+    opened: blocks::Result<Opened>,
     events: &mut Vec<Event>,
     nick_checks: &mut Vec<(String, String, String)>,
 ) -> Result<()> {
@@ -432,21 +433,13 @@ fn receive(
         tracing::warn!("an item for a connector this device does not know; skipped");
         return Ok(());
     }
-    let directory = trust::Directory(tx);
-    let ctx = OpenContext {
-        party_id: &session.party_id,
-        keyring: &session.keyring,
-        directory: &directory,
-        connector_keys: &session.connector_keys,
-    };
-    let opened = blocks::open(&item.data, &item.connectors_id, &ctx);
     let from_me = item.author_party_id == session.party_id;
     let opened = match opened {
         Ok(opened) if opened.payload.author == item.author_party_id => opened,
         Ok(_) => return store_unreadable(tx, item, from_me, false, events),
         Err(e) => {
             tracing::info!(error = %e, "a block could not be verified");
-            return store_unreadable(tx, item, from_me, may_open_later(&e), events);
+            return store_unreadable(tx, item, from_me, opening::may_open_later(&e), events);
         }
     };
     let payload_id = MsgId(opened.payload.msg_id.0);
@@ -654,10 +647,10 @@ mod tests {
     use super::*;
     use crate::cache::Cache;
     use crate::messages::{Anchor, page};
-    use attesta_proto::api::{ConnectorKind, MemberState, Peer, Role, SyncResponse};
-    use attesta_proto::blocks::{ConnectorKeys, Header, Party, Sealer, Text};
+    use attesta_proto::api::{ConnectorKind, Member, MemberState, Peer, Role, SyncResponse};
+    use attesta_proto::blocks::{ConnectorKeys, GroupKey, Header, Party, Sealer, Text};
     use attesta_proto::keyring::Keyring;
-    use attesta_proto::keys::{PartyKeys, SymmetricKey};
+    use attesta_proto::keys::{PartyKeys, PublicKeys, SymmetricKey};
 
     fn session(party_id: &str) -> Session {
         Session {
@@ -793,6 +786,68 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(cursor, "2");
+    }
+
+    #[tokio::test]
+    async fn a_group_key_block_opens_the_blocks_of_its_epoch_later_in_the_same_page() {
+        let (_dir, cache) = cache_with_account().await;
+        let me = std::sync::Arc::new(session("me"));
+        let peer = PartyKeys::generate(1);
+        let own = me.keyring.current().public().clone();
+        let member = |party_id: &str, public_keys: &PublicKeys| Member {
+            party_id: party_id.into(),
+            public_keys: public_keys.clone(),
+            role: Role::Member,
+            state: MemberState::Accepted,
+        };
+        let group = Connector {
+            id: "g1".into(),
+            kind: ConnectorKind::Group,
+            role: Role::Member,
+            peer: None,
+            members: Some(vec![member("me", &own), member("peer", peer.public())]),
+            ..connector("peer", &peer)
+        };
+        let key = GroupKey::generate(2);
+        let mut sealer = Sealer::new("peer", &peer, "g1");
+        let new_epoch = sealer
+            .group_key(
+                &key,
+                &[Party {
+                    party_id: "me",
+                    keys: &own,
+                }],
+                Header::new(OffsetDateTime::now_utc()),
+            )
+            .unwrap();
+        let said = sealer
+            .group(
+                &key,
+                Header::new(OffsetDateTime::now_utc()),
+                Content::Text(Text {
+                    body: "in epoch 2".into(),
+                    reply_to: None,
+                }),
+            )
+            .unwrap();
+        let in_group = |id: &str, data| Item {
+            connectors_id: "g1".into(),
+            ..item(id, "peer", data)
+        };
+        let p = page_of(
+            vec![group],
+            vec![in_group("i1", new_epoch), in_group("i2", said)],
+            "1",
+        );
+        let s = me.clone();
+        cache.transaction(move |tx| apply(tx, &s, p)).await.unwrap();
+        let shown = cache
+            .run(|c| page(c, "g1", Anchor::Latest, 10))
+            .await
+            .unwrap();
+        assert_eq!(shown.messages.len(), 1);
+        assert_eq!(shown.messages[0].body.as_deref(), Some("in epoch 2"));
+        assert!(shown.messages[0].signed);
     }
 
     #[tokio::test]
