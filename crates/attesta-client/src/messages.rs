@@ -181,12 +181,14 @@ fn read_row(row: &Row<'_>) -> rusqlite::Result<Message> {
 /// Stores a new message; `false` when its msg_id or item is already known
 /// (a replay, or the echo of a message this device sent).
 pub(crate) fn insert(tx: &Transaction<'_>, m: &NewMessage) -> Result<bool> {
-    let n = tx.execute(
-        "INSERT INTO messages (msg_id, item_id, conversation, author, from_me, kind, body, sent_at,
-                               state, signed, reply_to, expires_at, unread)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT DO NOTHING",
-        params![
+    let n = tx
+        .prepare_cached(
+            "INSERT INTO messages (msg_id, item_id, conversation, author, from_me, kind, body, sent_at,
+                                   state, signed, reply_to, expires_at, unread)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![
             m.msg_id.0.as_slice(),
             m.item_id,
             m.conversation,
@@ -200,8 +202,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, m: &NewMessage) -> Result<bool> {
             m.reply_to.map(|r| r.0.to_vec()),
             m.expires_at.map(to_ms),
             !m.from_me,
-        ],
-    )?;
+        ])?;
     Ok(n == 1)
 }
 

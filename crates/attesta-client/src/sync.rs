@@ -443,11 +443,14 @@ fn store(
         }
     };
     let payload_id = MsgId(opened.payload.msg_id.0);
-    let first_sight = tx.execute(
-        "INSERT INTO seen_blocks (msg_id, item_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
-        params![payload_id.0.as_slice(), item.id],
-    )? == 1;
-    tx.execute("DELETE FROM held_items WHERE item_id = ?1", [&item.id])?;
+    let first_sight = tx
+        .prepare_cached(
+            "INSERT INTO seen_blocks (msg_id, item_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        )?
+        .execute(params![payload_id.0.as_slice(), item.id])?
+        == 1;
+    tx.prepare_cached("DELETE FROM held_items WHERE item_id = ?1")?
+        .execute([&item.id])?;
     if !first_sight {
         // Our own message coming back is not a replay: it only confirms the send.
         let seen_item: Option<String> = tx
@@ -462,14 +465,10 @@ fn store(
         }
         return Ok(());
     }
-    let replaced: Option<Vec<u8>> = tx
-        .query_row(
-            "SELECT msg_id FROM messages WHERE item_id = ?1",
-            [&item.id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if replaced.is_some() {
+    let replaced = tx
+        .prepare_cached("SELECT 1 FROM messages WHERE item_id = ?1")?
+        .exists([&item.id])?;
+    if replaced {
         // It was stored as "could not be verified" while a key was missing.
         tx.execute("DELETE FROM messages WHERE item_id = ?1", [&item.id])?;
     }
