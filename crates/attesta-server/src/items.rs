@@ -28,16 +28,17 @@ async fn deliver(state: AppState, caller: Caller, req: ConnectorsDeliver) -> Res
         return Err(Error::bad_request("expires_at is in the past"));
     }
     let delivery = Delivery {
-        party_id: &caller.party_id,
-        device_id: &caller.device_id,
-        connector_id: &req.connectors_id,
-        data: &req.data,
+        party_id: caller.party_id,
+        device_id: caller.device_id,
+        connector_id: req.connectors_id,
+        data: req.data,
         client_id: req.client_id,
         expires_at: req.expires_at,
     };
     let stored = state
         .store
-        .deliver(&delivery, &limits(&state.config), now)?;
+        .deliver(delivery, limits(&state.config), now)
+        .await?;
     Ok(ItemResponse {
         item: stored.announce(&state.hub),
     })

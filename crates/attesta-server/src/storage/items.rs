@@ -1,5 +1,7 @@
 //! Items (delivered blocks), their expiry, and the change log read by `sync`.
 
+use std::pin::Pin;
+
 use attesta_proto::api::{Connector, Item};
 use time::OffsetDateTime;
 
@@ -8,14 +10,18 @@ use crate::Result;
 
 /// One block to deliver, as the caller sent it.
 #[derive(Debug)]
-pub struct Delivery<'a> {
-    pub party_id: &'a str,
-    pub device_id: &'a str,
-    pub connector_id: &'a str,
-    pub data: &'a [u8],
+pub struct Delivery {
+    pub party_id: String,
+    pub device_id: String,
+    pub connector_id: String,
+    pub data: Vec<u8>,
     pub client_id: [u8; 16],
     pub expires_at: Option<OffsetDateTime>,
 }
+
+/// The answer to come of a storage operation that waits for a commit it
+/// shares with others: waiting holds no thread.
+pub type Pending<T> = Pin<Box<dyn Future<Output = Result<T>> + Send>>;
 
 /// The limits a delivery is held to (api.md, "Limits and defaults").
 #[derive(Debug, Clone, Copy)]
@@ -45,10 +51,10 @@ pub trait ItemStore {
     /// already stored under the same `client_id`.
     fn deliver(
         &self,
-        delivery: &Delivery<'_>,
-        limits: &DeliveryLimits,
+        delivery: Delivery,
+        limits: DeliveryLimits,
         now: OffsetDateTime,
-    ) -> Result<Committed<Item>>;
+    ) -> Pending<Committed<Item>>;
 
     /// The author deletes an item for everyone who could see it.
     fn items_delete(&self, caller: &str, item_id: &str) -> Result<Committed<()>>;

@@ -3,11 +3,11 @@
 use attesta_proto::api::{AccountData, Kdf, Unavailable};
 use attesta_proto::keys::PublicKeys;
 use attesta_proto::tokens::{Token, TokenKind};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::tokens::take_code;
-use super::{Sqlite, from_json, kind_text, record_change, secs, time_of, to_json};
+use super::{Sqlite, Tx, from_json, kind_text, record_change, secs, time_of, to_json};
 use crate::storage::accounts::{
     AccountStore, DeviceRecord, NewDevice, NewParty, PartyKeys, Password, Recovered,
 };
@@ -28,21 +28,34 @@ impl AccountStore for Sqlite {
         now: OffsetDateTime,
     ) -> Result<Option<(String, String)>> {
         let now = secs(now);
-        let conn = self.conn();
-        let found = conn
-            .query_row(
-                "SELECT party_id, id FROM devices WHERE session_hash = ?1 AND ended_at IS NULL",
-                [&session_hash[..]],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-            )
-            .optional()?;
-        if let Some((_, device_id)) = &found {
-            conn.execute(
-                "UPDATE devices SET last_seen_at = ?1 WHERE id = ?2 AND last_seen_at < ?3",
-                params![now, device_id, now - SEEN_GRANULARITY_SECS],
-            )?;
+        let found = self.read(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT party_id, id, last_seen_at FROM devices
+                     WHERE session_hash = ?1 AND ended_at IS NULL",
+                )?
+                .query_row([&session_hash[..]], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .optional()?)
+        })?;
+        let Some((party_id, device_id, last_seen_at)) = found else {
+            return Ok(None);
+        };
+        if last_seen_at < now - SEEN_GRANULARITY_SECS {
+            self.write(|tx| {
+                tx.execute(
+                    "UPDATE devices SET last_seen_at = ?1 WHERE id = ?2 AND last_seen_at < ?3",
+                    params![now, device_id, now - SEEN_GRANULARITY_SECS],
+                )?;
+                Ok(())
+            })?;
         }
-        Ok(found)
+        Ok(Some((party_id, device_id)))
     }
 
     fn register_party(
@@ -337,7 +350,7 @@ pub(super) fn nick_unavailable(
 }
 
 fn insert_device(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     party_id: &str,
     device: &NewDevice,
     now: OffsetDateTime,
@@ -383,7 +396,7 @@ fn keys_of(conn: &Connection, party_id: &str) -> Result<PartyKeys> {
 
 /// Replaces the party's keys if the version grows, recording the change for
 /// the party; the parties to wake.
-fn replace_keys(tx: &Transaction<'_>, party_id: &str, keys: &PartyKeys) -> Result<Vec<String>> {
+fn replace_keys(tx: &Tx<'_>, party_id: &str, keys: &PartyKeys) -> Result<Vec<String>> {
     let current: u32 = tx.query_row(
         "SELECT keys_version FROM parties WHERE id = ?1",
         [party_id],

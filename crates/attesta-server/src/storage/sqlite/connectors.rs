@@ -5,10 +5,10 @@
 use attesta_proto::api::{Connector, ConnectorKind, Member, MemberState, Peer, Role};
 use attesta_proto::keys::PublicKeys;
 use attesta_proto::tokens::{Token, TokenKind};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
-use super::{Sqlite, from_json, kind_text, record_change};
+use super::{Sqlite, Tx, from_json, kind_text, record_change};
 use crate::credentials::new_id;
 use crate::storage::Change;
 use crate::storage::{Committed, ConnectorStore};
@@ -89,17 +89,14 @@ impl Membership {
     /// the party is not (and never was) a member.
     pub fn load(conn: &Connection, id: &str, party_id: &str) -> Result<Option<Membership>> {
         let Some((kind, created_at, updated_at)) = conn
-            .query_row(
-                "SELECT kind, created_at, updated_at FROM connectors WHERE id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, i64>(2)?,
-                    ))
-                },
-            )
+            .prepare_cached("SELECT kind, created_at, updated_at FROM connectors WHERE id = ?1")?
+            .query_row([id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
             .optional()?
         else {
             return Ok(None);
@@ -228,7 +225,7 @@ fn public_keys(conn: &Connection, party_id: &str) -> Result<PublicKeys> {
 
 /// Records a `connector` change for everyone who shares a connector with a
 /// party whose keys just changed: every connector block showing them did.
-pub(super) fn tell_peers_of(tx: &Transaction<'_>, party_id: &str) -> Result<Vec<String>> {
+pub(super) fn tell_peers_of(tx: &Tx<'_>, party_id: &str) -> Result<Vec<String>> {
     let shown = tx
         .prepare(
             "SELECT DISTINCT other.party_id, other.connector_id
@@ -250,18 +247,14 @@ pub(super) fn tell_peers_of(tx: &Transaction<'_>, party_id: &str) -> Result<Vec<
 }
 
 /// Records a change for each party and returns them, to be notified after commit.
-pub(super) fn tell(
-    tx: &Transaction<'_>,
-    parties: Vec<String>,
-    change: &Change,
-) -> Result<Vec<String>> {
+pub(super) fn tell(tx: &Tx<'_>, parties: Vec<String>, change: &Change) -> Result<Vec<String>> {
     for party in &parties {
         record_change(tx, party, change)?;
     }
     Ok(parties)
 }
 
-fn touch(tx: &Transaction<'_>, id: &str, now: i64) -> Result<()> {
+fn touch(tx: &Tx<'_>, id: &str, now: i64) -> Result<()> {
     tx.execute(
         "UPDATE connectors SET updated_at = ?2 WHERE id = ?1",
         params![id, now],
@@ -270,7 +263,7 @@ fn touch(tx: &Transaction<'_>, id: &str, now: i64) -> Result<()> {
 }
 
 fn insert_member(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     connector_id: &str,
     party_id: &str,
     role: Role,
@@ -291,7 +284,7 @@ fn insert_member(
 /// increasing within a connector, so two members accepting in the same
 /// millisecond still have a longest-standing one for an ownership hand-over.
 fn set_state(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     connector_id: &str,
     party_id: &str,
     state: MemberState,
@@ -310,7 +303,7 @@ fn set_state(
 }
 
 fn set_blocked(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     connector_id: &str,
     party_id: &str,
     blocked: bool,
@@ -630,7 +623,7 @@ impl ConnectorStore for Sqlite {
 
 /// The recipient says yes: a p2p connector's one state becomes accepted for
 /// both, and a block the recipient had on it ends.
-fn accept_p2p(tx: &Transaction<'_>, m: &Membership, now: i64) -> Result<Vec<String>> {
+fn accept_p2p(tx: &Tx<'_>, m: &Membership, now: i64) -> Result<Vec<String>> {
     tx.execute(
         "UPDATE members SET state = 'accepted', accepted_at = ?2 WHERE connector_id = ?1",
         params![m.id, now],

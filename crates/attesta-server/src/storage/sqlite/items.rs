@@ -8,15 +8,15 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use attesta_proto::api::{ConnectorKind, Item, MemberState, Role};
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
-use super::Sqlite;
 use super::connectors::{Membership, from_millis, millis, tell};
+use super::{Sqlite, Tx};
 use crate::credentials::new_id;
 use crate::storage::Change;
 use crate::storage::Committed;
-use crate::storage::items::{Delivery, DeliveryLimits, ItemStore, SyncPage};
+use crate::storage::items::{Delivery, DeliveryLimits, ItemStore, Pending, SyncPage};
 use crate::{Error, Result};
 
 const MINUTE_MS: i64 = 60_000;
@@ -130,8 +130,8 @@ fn admit(m: &Membership) -> Result<BlockKind> {
 
 /// Refuses a delivery over its size or count limits; refused blocks count for nothing.
 fn check_limits(
-    tx: &Transaction<'_>,
-    d: &Delivery<'_>,
+    tx: &Tx<'_>,
+    d: &Delivery,
     kind: BlockKind,
     limits: &DeliveryLimits,
     now: i64,
@@ -190,7 +190,7 @@ fn check_limits(
 }
 
 /// Deletes an item and tells everyone who could see it.
-fn remove_item(tx: &Transaction<'_>, item_id: &str) -> Result<Vec<String>> {
+fn remove_item(tx: &Tx<'_>, item_id: &str) -> Result<Vec<String>> {
     let parties = tx
         .prepare_cached(
             "SELECT DISTINCT party_id FROM changes WHERE kind = 'item' AND ref_id = ?1",
@@ -204,13 +204,14 @@ fn remove_item(tx: &Transaction<'_>, item_id: &str) -> Result<Vec<String>> {
 impl ItemStore for Sqlite {
     fn deliver(
         &self,
-        d: &Delivery<'_>,
-        limits: &DeliveryLimits,
+        d: Delivery,
+        limits: DeliveryLimits,
         now: OffsetDateTime,
-    ) -> Result<Committed<Item>> {
+    ) -> Pending<Committed<Item>> {
         let now = millis(now);
-        self.write(|tx| {
-            let m = Membership::of_caller(tx, d.connector_id, d.party_id)?;
+        Box::pin(self.queue(move |tx| {
+            let d = &d;
+            let m = Membership::of_caller(tx, &d.connector_id, &d.party_id)?;
             if let Some(item) = query_item(
                 tx,
                 "connector_id = ?1 AND author_party_id = ?2 AND client_id = ?3",
@@ -219,22 +220,23 @@ impl ItemStore for Sqlite {
                 return Ok(Committed::unchanged(item));
             }
             let kind = admit(&m)?;
-            check_limits(tx, d, kind, limits, now)?;
+            check_limits(tx, d, kind, &limits, now)?;
             let id = new_id();
-            tx.execute(
+            let expires_at = d.expires_at.map(millis);
+            tx.prepare_cached(
                 "INSERT INTO items (id, connector_id, author_party_id, author_device_id, client_id, created_at, expires_at, data)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
-                    id,
-                    d.connector_id,
-                    d.party_id,
-                    d.device_id,
-                    &d.client_id[..],
-                    now,
-                    d.expires_at.map(millis),
-                    d.data
-                ],
-            )?;
+            )?
+            .execute(params![
+                id,
+                d.connector_id,
+                d.party_id,
+                d.device_id,
+                &d.client_id[..],
+                now,
+                expires_at,
+                d.data
+            ])?;
             if kind == BlockKind::Hello {
                 tx.execute(
                     "INSERT INTO deliveries (party_id, connector_id, hello, size, at) VALUES (?1, ?2, 1, ?3, ?4)",
@@ -259,10 +261,19 @@ impl ItemStore for Sqlite {
                     .map(|x| x.party_id.clone()),
             );
             let notify = tell(tx, audience, &Change::Item(id.clone()))?;
-            let item = query_item(tx, "id = ?1", [&id])?
-                .ok_or_else(|| Error::Internal("a stored item vanished".to_owned()))?;
+            let item = Item {
+                id,
+                connectors_id: d.connector_id.to_owned(),
+                author_party_id: d.party_id.to_owned(),
+                author_device_id: d.device_id.to_owned(),
+                client_id: d.client_id,
+                created_at: from_millis(now)?,
+                expires_at: expires_at.map(from_millis).transpose()?,
+                size: d.data.len() as u64,
+                data: d.data.to_vec(),
+            };
             Ok(Committed { value: item, notify })
-        })
+        }))
     }
 
     fn items_delete(&self, caller: &str, item_id: &str) -> Result<Committed<()>> {

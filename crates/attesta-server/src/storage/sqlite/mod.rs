@@ -1,22 +1,28 @@
-//! The embedded SQLite store: one file, WAL, one connection behind a mutex
-//! (SQLite writes one transaction at a time anyway). Each domain keeps its
-//! schema beside its queries (`accounts.rs`, ...) and is migrated on its own,
-//! so domains can grow their schema independently.
+//! The embedded SQLite store: one file in WAL mode, one write connection
+//! whose transactions concurrent callers share (`commit`: group commit), and
+//! a pool of read connections, which WAL lets read committed data while the
+//! writer writes. Each domain keeps its schema beside its queries
+//! (`accounts.rs`, ...) and is migrated on its own, so domains can grow
+//! their schema independently.
 
 mod accounts;
+mod commit;
 mod connectors;
 mod items;
 mod tokens;
 
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use attesta_proto::tokens::TokenKind;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
+
+pub use commit::Tx;
+use commit::Writer;
 
 use super::Change;
 use crate::{Error, Result};
@@ -29,44 +35,81 @@ const MIGRATIONS: &[(&str, &[&str])] = &[
     ("connectors", connectors::MIGRATIONS),
 ];
 
+/// Idle read connections kept for reuse; more are opened when needed.
+const IDLE_READERS: usize = 8;
+
 pub struct Sqlite {
-    conn: Mutex<Connection>,
+    path: PathBuf,
+    writer: Writer,
+    readers: Mutex<Vec<Connection>>,
 }
 
 impl Sqlite {
     pub fn open(path: &Path) -> Result<Self> {
-        let mut conn = Connection::open(path)?;
+        let mut conn = connect(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         migrate(&mut conn)?;
         Ok(Sqlite {
-            conn: Mutex::new(conn),
+            path: path.to_owned(),
+            writer: Writer::new(conn)?,
+            readers: Mutex::new(Vec::new()),
         })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock rolled its transaction back (dropped
-        // uncommitted), so the connection is still consistent.
-        self.conn
+    /// Runs `f` now in a write transaction of its own, committed only when
+    /// it returns `Ok`.
+    pub fn write<R>(&self, f: impl FnOnce(&Tx<'_>) -> Result<R>) -> Result<R> {
+        self.writer.write(f)
+    }
+
+    /// Queues `f` for the next group commit: for operations that come in
+    /// floods. The answer comes once it is committed.
+    pub fn queue<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Tx<'_>) -> Result<R> + Send + 'static,
+    ) -> impl Future<Output = Result<R>> + Send + 'static {
+        self.writer.queue(f)
+    }
+
+    /// Runs `f` on a read connection, which sees what is committed.
+    pub fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        let idle = self
+            .readers
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => {
+                let conn = connect(&self.path)?;
+                conn.pragma_update(None, "query_only", "ON")?;
+                conn
+            }
+        };
+        let value = f(&conn);
+        // A read left unfinished by an error must not pin an old snapshot.
+        if conn.is_autocommit() {
+            let mut idle = self
+                .readers
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+        value
     }
+}
 
-    /// Runs `f` in one write transaction, committed only when it returns `Ok`.
-    pub fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
-    }
-
-    /// Runs `f` on the connection for reads that need no transaction.
-    pub fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
-        f(&self.conn())
-    }
+/// A connection with the settings every connection of the store has.
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Every statement the server runs stays prepared (rusqlite keeps 16).
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(conn)
 }
 
 fn migrate(conn: &mut Connection) -> Result<()> {
@@ -99,17 +142,15 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 
 /// Records, inside the transaction that made it, that something changed for
 /// a party; `sync` hands changes out in `seq` order. Returns the new `seq`.
-pub fn record_change(tx: &Transaction<'_>, party_id: &str, change: &Change) -> Result<i64> {
+pub fn record_change(tx: &Tx<'_>, party_id: &str, change: &Change) -> Result<i64> {
     let (kind, ref_id) = match change {
         Change::Party => ("party", None),
         Change::Connector(id) => ("connector", Some(id.as_str())),
         Change::Item(id) => ("item", Some(id.as_str())),
         Change::Removed(id) => ("removed", Some(id.as_str())),
     };
-    tx.execute(
-        "INSERT INTO changes (party_id, kind, ref_id) VALUES (?1, ?2, ?3)",
-        params![party_id, kind, ref_id],
-    )?;
+    tx.prepare_cached("INSERT INTO changes (party_id, kind, ref_id) VALUES (?1, ?2, ?3)")?
+        .execute(params![party_id, kind, ref_id])?;
     Ok(tx.last_insert_rowid())
 }
 

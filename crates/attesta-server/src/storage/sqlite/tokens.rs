@@ -2,11 +2,11 @@
 
 use attesta_proto::api::TokenInfo;
 use attesta_proto::tokens::{Token, TokenKind};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::accounts::nick_unavailable;
-use super::{Sqlite, kind_text, record_change, secs, time_of};
+use super::{Sqlite, Tx, kind_text, record_change, secs, time_of};
 use crate::storage::tokens::{Code, CodeCheck, CodePurpose, NickOutcome, NickRules, TokenStore};
 use crate::storage::{Change, Committed};
 use crate::{Error, Result};
@@ -37,7 +37,7 @@ fn token_of(bytes: Vec<u8>) -> Result<Token> {
 }
 
 /// Records a change of the party's own state, to be woken after commit.
-fn party_changed(tx: &Transaction<'_>, party_id: &str) -> Result<Vec<String>> {
+fn party_changed(tx: &Tx<'_>, party_id: &str) -> Result<Vec<String>> {
     record_change(tx, party_id, &Change::Party)?;
     Ok(vec![party_id.to_owned()])
 }
@@ -329,7 +329,7 @@ impl TokenStore for Sqlite {
     }
 }
 
-fn insert_code(tx: &Transaction<'_>, code: &Code) -> Result<()> {
+fn insert_code(tx: &Tx<'_>, code: &Code) -> Result<()> {
     tx.execute(
         "INSERT INTO codes (purpose, party_id, token, code_hash, expires_at, tries_left)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -351,7 +351,7 @@ fn insert_code(tx: &Transaction<'_>, code: &Code) -> Result<()> {
 /// used up. With `party_id` only that party's code counts; without, any
 /// party's (recovery names no party).
 pub(super) fn take_code(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     purpose: CodePurpose,
     party_id: Option<&str>,
     token: &Token,
