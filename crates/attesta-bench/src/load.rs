@@ -71,14 +71,27 @@ pub async fn post_concurrently(
     Ok(began.elapsed())
 }
 
+/// One run of the throughput figure.
+pub struct Throughput {
+    /// Deliveries per second.
+    pub rate: f64,
+    pub deliveries: usize,
+    /// CPU time the server used during the deliveries (sealing excluded).
+    pub server_cpu: Option<Duration>,
+    /// CPU time the bench itself used during the deliveries.
+    pub bench_cpu: Option<Duration>,
+}
+
 /// Deliveries per second with `senders` concurrent parties delivering
-/// `total` blocks between them.
+/// `total` blocks between them; `cpu_times` reads the server's and the
+/// bench's CPU time, taken around the deliveries only.
 pub async fn throughput(
     server_url: &str,
     ring: &Ring,
     senders: usize,
     total: usize,
-) -> anyhow::Result<f64> {
+    cpu_times: impl Fn() -> (Option<Duration>, Option<Duration>),
+) -> anyhow::Result<Throughput> {
     if senders > ring.peers.len() {
         bail!("{senders} senders but only {} parties", ring.peers.len());
     }
@@ -90,8 +103,16 @@ pub async fn throughput(
             bodies: peer.sealed_deliveries(link, each)?,
         });
     }
+    let before = cpu_times();
     let elapsed = post_concurrently(server_url, DELIVER, loads).await?;
-    Ok(crate::stats::per_second(each * senders, elapsed))
+    let after = cpu_times();
+    let used = |before: Option<Duration>, after: Option<Duration>| Some(after? - before?);
+    Ok(Throughput {
+        rate: crate::stats::per_second(each * senders, elapsed),
+        deliveries: each * senders,
+        server_cpu: used(before.0, after.0),
+        bench_cpu: used(before.1, after.1),
+    })
 }
 
 /// Per probe: from sending a delivery to its WebSocket notice at the

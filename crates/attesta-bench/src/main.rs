@@ -17,8 +17,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 
-use crate::report::{Report, load_average};
-use crate::server::ServerProcess;
+use crate::report::{Report, ThroughputRow, load_average};
+use crate::server::{ServerProcess, cpu_time_of};
 use crate::stats::Summary;
 
 #[derive(Debug, Parser)]
@@ -218,10 +218,26 @@ async fn server_part(
         let mut runs = Vec::new();
         for _ in 0..plan.runs {
             runs.push(
-                load::throughput(&server.url, &ring, senders, plan.deliveries_per_run).await?,
+                load::throughput(&server.url, &ring, senders, plan.deliveries_per_run, || {
+                    (server.cpu_time(), cpu_time_of("self"))
+                })
+                .await?,
             );
         }
-        rows.push((senders, Summary::of(&runs), load_before));
+        let deliveries: usize = runs.iter().map(|r| r.deliveries).sum();
+        let per_delivery =
+            |cpu: Option<Duration>| Some(cpu?.as_secs_f64() * 1e6 / deliveries as f64);
+        let total = |of: fn(&load::Throughput) -> Option<Duration>| {
+            runs.iter().map(of).sum::<Option<Duration>>()
+        };
+        let rates: Vec<f64> = runs.iter().map(|r| r.rate).collect();
+        rows.push(ThroughputRow {
+            senders,
+            rate: Summary::of(&rates),
+            load_before,
+            server_cpu_us: per_delivery(total(|r| r.server_cpu)),
+            bench_cpu_us: per_delivery(total(|r| r.bench_cpu)),
+        });
     }
     report.throughput(&rows, server.rss_mib());
 

@@ -10,6 +10,15 @@ use crate::load::PushLatencies;
 use crate::server::RAISED_SETTINGS;
 use crate::stats::Summary;
 
+/// One level of concurrent senders of the throughput table.
+pub struct ThroughputRow {
+    pub senders: usize,
+    pub rate: Option<Summary>,
+    pub load_before: Option<f64>,
+    pub server_cpu_us: Option<f64>,
+    pub bench_cpu_us: Option<f64>,
+}
+
 #[derive(Default)]
 pub struct Report {
     growth_started: bool,
@@ -35,6 +44,11 @@ fn rate(summary: Option<Summary>) -> String {
         || "not measured".to_owned(),
         |s| format!("{:.0} ({:.0}–{:.0})", s.median, s.min, s.max),
     )
+}
+
+/// Microseconds, to one decimal.
+fn micros(value: Option<f64>) -> String {
+    value.map_or_else(|| "?".to_owned(), |us| format!("{us:.1}"))
 }
 
 /// `median (p10–p90)` of milliseconds.
@@ -138,13 +152,28 @@ impl Report {
         println!();
     }
 
-    pub fn throughput(&self, rows: &[(usize, Option<Summary>, Option<f64>)], rss_mib: Option<f64>) {
+    pub fn throughput(&self, rows: &[ThroughputRow], rss_mib: Option<f64>) {
         println!("## connectors_deliver throughput");
         println!();
-        println!("| concurrent senders | deliveries/s | load before |");
-        println!("|---|---|---|");
-        for (senders, summary, before) in rows {
-            println!("| {senders} | {} | {} |", rate(*summary), load(*before));
+        println!(
+            "CPU per delivery is the server's (all its threads) and the bench's own \
+             (the senders: HTTP and JSON), over all runs of the row: on 2 shared cores, \
+             2 000 000 / (server + bench) µs is the most this setup can reach."
+        );
+        println!();
+        println!(
+            "| concurrent senders | deliveries/s | server CPU µs/delivery | bench CPU µs/delivery | load before |"
+        );
+        println!("|---|---|---|---|---|");
+        for row in rows {
+            println!(
+                "| {} | {} | {} | {} | {} |",
+                row.senders,
+                rate(row.rate),
+                micros(row.server_cpu_us),
+                micros(row.bench_cpu_us),
+                load(row.load_before)
+            );
         }
         if let Some(rss) = rss_mib {
             println!();

@@ -5,6 +5,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use attesta_proto::api::{
@@ -91,6 +92,11 @@ impl ServerProcess {
         self.child.id()
     }
 
+    /// CPU time the server has used so far, user and system, all threads.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        cpu_time_of(&self.pid().to_string())
+    }
+
     /// The server's resident memory (VmRSS), in MiB.
     pub fn rss_mib(&self) -> Option<f64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
@@ -111,6 +117,17 @@ impl ServerProcess {
     pub fn disk_mib(&self) -> f64 {
         disk_bytes(self.data_dir.path()) as f64 / f64::from(1 << 20)
     }
+}
+
+/// CPU time (user and system, all threads) of a process: `self` or a pid.
+/// `/proc/PID/stat` counts it in ticks of `USER_HZ`, 100 per second on Linux.
+pub fn cpu_time_of(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces: count from its closing ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
 }
 
 /// Bytes of the files under `dir` (a data directory or a profile).
