@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use attesta_proto::api::{Connector, ErrorCode, Item, PartyState, Sync};
+use attesta_proto::api::{Connector, ErrorCode, Item, PartyState, Sync, SyncResponse};
 use attesta_proto::blocks::{self, Content, Opened};
 use rusqlite::{OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
@@ -75,45 +75,59 @@ impl Client {
     pub async fn sync_now(&self) -> Result<()> {
         {
             let _one_at_a_time = self.inner.sync_lock.lock().await;
+            // Logged out: nothing to ask for.
+            self.session()?;
+            let cursor = self
+                .inner
+                .cache
+                .run(|c| Ok(c.query_row("SELECT sync_cursor FROM account", [], |r| r.get(0))?))
+                .await?;
+            let mut page = self.fetch_page(cursor).await?;
             loop {
                 let session = self.session()?;
-                let cursor = self
-                    .inner
-                    .cache
-                    .run(|c| Ok(c.query_row("SELECT sync_cursor FROM account", [], |r| r.get(0))?))
-                    .await?;
-                let page = self
-                    .inner
-                    .transport
-                    .call(&Sync {
-                        cursor,
-                        limit: None,
-                    })
-                    .await?;
                 // Keys rotated on another device open the items of this very page.
                 let adopted = match &page.party {
                     Some(party) => self.adopt_synced_keyring(party).await?,
                     None => false,
                 };
                 let session = if adopted { self.session()? } else { session };
-                let more = page.more;
-                let applied = self
+                let next_cursor = page.more.then(|| page.cursor.clone());
+                let stored = self
                     .inner
                     .cache
-                    .transaction(move |tx| apply(tx, &session, page))
-                    .await?;
+                    .transaction(move |tx| apply(tx, &session, page));
+                // The next page travels while this one is opened and stored
+                // (`sync` only reads, so asking early changes nothing).
+                let (applied, next) = match next_cursor {
+                    Some(cursor) => {
+                        let (applied, next) = tokio::join!(stored, self.fetch_page(Some(cursor)));
+                        (applied?, Some(next))
+                    }
+                    None => (stored.await?, None),
+                };
                 self.after_page(applied).await?;
                 if adopted {
                     self.reopen_held().await?;
                 }
-                if !more {
-                    break;
+                match next {
+                    Some(next) => page = next?,
+                    None => break,
                 }
             }
         }
         self.flush_outbox().await?;
         self.purge_expired().await?;
         Ok(())
+    }
+
+    async fn fetch_page(&self, cursor: Option<String>) -> Result<SyncResponse> {
+        self.inner
+            .transport
+            .call(&Sync {
+                cursor,
+                limit: None,
+            })
+            .await
     }
 
     async fn after_page(&self, applied: Applied) -> Result<()> {
@@ -316,11 +330,7 @@ impl Client {
 }
 
 /// Stores one sync page and its cursor. Runs inside one transaction.
-fn apply(
-    tx: &Transaction<'_>,
-    session: &Session,
-    page: attesta_proto::api::SyncResponse,
-) -> Result<Applied> {
+fn apply(tx: &Transaction<'_>, session: &Session, page: SyncResponse) -> Result<Applied> {
     let mut applied = Applied {
         events: Vec::new(),
         account_data_version: None,
