@@ -133,13 +133,15 @@ pub fn open(data: &[u8], connector_id: &str, ctx: &OpenContext<'_>) -> Result<Op
         .decrypt(&block.nonce, &aad, &block.ct)
         .ok_or(Error::CannotDecrypt)?;
     let payload = Payload::verify(&plaintext, |party, version| {
-        ctx.public_keys(
-            connector_id,
-            &KeyName {
-                party: party.to_owned(),
-                version,
-            },
-        )
+        Ok(ctx
+            .public_keys(
+                connector_id,
+                &KeyName {
+                    party: party.to_owned(),
+                    version,
+                },
+            )?
+            .verified_key()?)
     })?;
     check(&payload, &block)?;
     Ok(Opened { payload, group_key })

@@ -6,6 +6,7 @@
 use std::fmt;
 
 use ciborium::Value;
+use ed25519_dalek::VerifyingKey;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -14,7 +15,7 @@ use super::cbor::{self, bytes};
 use super::content::Content;
 use super::envelope::BlockKind;
 use super::{Error, Result};
-use crate::keys::{PartyKeys, PublicKeys, os_rng};
+use crate::keys::{PartyKeys, os_rng};
 
 /// The id of one message: edits, deletes, reactions, replies and receipts
 /// refer to it, and a second block with a known id is a replay.
@@ -100,10 +101,10 @@ impl Payload {
         cbor::to_vec(&signed).map_err(Error::Encoding)
     }
 
-    /// Decodes a payload and checks its signature against `keys_of(author, version)`.
+    /// Decodes a payload and checks its signature against `key_of(author, version)`.
     pub(crate) fn verify(
         plaintext: &[u8],
-        keys_of: impl FnOnce(&str, u32) -> Result<PublicKeys>,
+        key_of: impl FnOnce(&str, u32) -> Result<VerifyingKey>,
     ) -> Result<Payload> {
         let value: Value = cbor::from_slice(plaintext).map_err(Error::Malformed)?;
         let Value::Map(mut entries) = cbor::canonical(value).map_err(Error::Malformed)? else {
@@ -119,12 +120,12 @@ impl Payload {
             .ok()
             .and_then(|b| b.try_into().ok())
             .ok_or_else(|| Error::Malformed("sig is not 64 bytes".into()))?;
-        let signed = cbor::to_vec(&Value::Map(entries.clone())).map_err(Error::Encoding)?;
-        let payload: Payload = Value::Map(entries)
+        let unsigned = Value::Map(entries);
+        let signed = cbor::to_vec(&unsigned).map_err(Error::Encoding)?;
+        let payload: Payload = unsigned
             .deserialized()
             .map_err(|e| Error::Malformed(format!("payload: {e}")))?;
-        let keys = keys_of(&payload.author, payload.author_key_version)?;
-        keys.verifying_key()?
+        key_of(&payload.author, payload.author_key_version)?
             .verify_strict(&signed, &ed25519_dalek::Signature::from_bytes(&sig))
             .map_err(|_| Error::BadSignature)?;
         Ok(payload)
