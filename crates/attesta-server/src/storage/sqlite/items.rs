@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 
 use super::connectors::{Membership, from_millis, millis, tell};
 use super::{Sqlite, Tx};
-use crate::credentials::new_id;
+use crate::credentials::new_item_id;
 use crate::storage::Change;
 use crate::storage::Committed;
 use crate::storage::items::{Delivery, DeliveryLimits, ItemStore, Pending, SyncPage};
@@ -221,7 +221,7 @@ impl ItemStore for Sqlite {
             }
             let kind = admit(&m)?;
             check_limits(tx, d, kind, &limits, now)?;
-            let id = new_id();
+            let id = new_item_id(now);
             let expires_at = d.expires_at.map(millis);
             tx.prepare_cached(
                 "INSERT INTO items (id, connector_id, author_party_id, author_device_id, client_id, created_at, expires_at, data)
