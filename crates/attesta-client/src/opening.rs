@@ -1,13 +1,15 @@
 //! Opening the blocks of a sync page on every core. Verifying signatures is
 //! most of what a catch-up costs, and the cache's connection serves one
 //! thread, so the keys the page names (pinned peer keys, group keys) are
-//! read from the cache once and the blocks are opened against that copy in
-//! parallel. The copy only lacks keys the page itself brings (a group key
-//! block before the blocks of its epoch): what failed for want of a key is
-//! opened again, in item order, against the cache.
+//! read from the cache once and the blocks are opened against that copy on
+//! helper threads while the connection's thread stores them. The copy only
+//! lacks keys the page itself brings (a group key block before the blocks
+//! of its epoch): what failed for want of a key is opened again, in item
+//! order, against the cache.
 
 use std::collections::BTreeSet;
 use std::num::NonZero;
+use std::sync::mpsc;
 
 use attesta_proto::api::Item;
 use attesta_proto::blocks::{self, GroupKey, KnownKeys, OpenContext, Opened};
@@ -18,12 +20,15 @@ use crate::account::Session;
 use crate::error::Result;
 use crate::trust;
 
-/// Opens every item of a page, answering in item order.
+/// Opens every item of a page on helper threads and hands each result to
+/// `store` on this thread, in item order, as soon as it is ready: storing
+/// (one thread, the connection's) runs beside opening instead of after it.
 pub(crate) fn open_page(
     conn: &Connection,
     session: &Session,
     items: &[Item],
-) -> Result<Vec<blocks::Result<Opened>>> {
+    mut store: impl FnMut(&Item, blocks::Result<Opened>) -> Result<()>,
+) -> Result<()> {
     let known = known_keys(conn, items)?;
     let open = |item: &Item| {
         blocks::open(
@@ -37,27 +42,35 @@ pub(crate) fn open_page(
             },
         )
     };
-    let threads = std::thread::available_parallelism().map_or(1, NonZero::get);
-    let per_thread = items.len().div_ceil(threads).max(1);
-    let opened = std::thread::scope(|scope| {
+    let helpers = std::thread::available_parallelism().map_or(1, NonZero::get);
+    std::thread::scope(|scope| {
         let open = &open;
-        let mut chunks = items.chunks(per_thread);
-        let first = chunks.next().unwrap_or_default();
-        let others: Vec<_> = chunks
-            .map(|chunk| scope.spawn(move || chunk.iter().map(open).collect::<Vec<_>>()))
+        // Helper `h` opens items h, h + helpers, h + 2 × helpers…, so each
+        // channel answers in item order.
+        let answers: Vec<_> = (0..helpers)
+            .map(|first| {
+                let (answer, answers) = mpsc::channel();
+                scope.spawn(move || {
+                    for item in items.iter().skip(first).step_by(helpers) {
+                        // The receiver is gone once storing failed: stop.
+                        if answer.send(open(item)).is_err() {
+                            return;
+                        }
+                    }
+                });
+                answers
+            })
             .collect();
-        let mut opened: Vec<_> = first.iter().map(open).collect();
-        for other in others {
-            // A panic in a helper thread is this thread's, as if it had opened the chunk itself.
-            opened.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
+        for (at, item) in items.iter().enumerate() {
+            // A helper stops answering early only when it panicked; the
+            // scope then panics here too, once every helper ended.
+            let Ok(opened) = answers[at % helpers].recv() else {
+                break;
+            };
+            store(item, opened)?;
         }
-        opened
-    });
-    Ok(opened)
+        Ok(())
+    })
 }
 
 /// Opens one item against the cache itself.

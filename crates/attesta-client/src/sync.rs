@@ -344,8 +344,7 @@ fn apply(tx: &Transaction<'_>, session: &Session, page: SyncResponse) -> Result<
     for connector in &page.connectors {
         apply_connector(tx, session, connector, &mut applied.events)?;
     }
-    let opened = opening::open_page(tx, session, &page.items)?;
-    for (item, opened) in page.items.iter().zip(opened) {
+    opening::open_page(tx, session, &page.items, |item, opened| {
         let opened = match opened {
             // A key an earlier item of this page brought is in the cache only.
             Err(e) if opening::may_open_later(&e) => opening::open_item(tx, session, item),
@@ -358,8 +357,8 @@ fn apply(tx: &Transaction<'_>, session: &Session, page: SyncResponse) -> Result<
             opened,
             &mut applied.events,
             &mut applied.nick_checks,
-        )?;
-    }
+        )
+    })?;
     for item_id in &page.removed {
         remove_item(tx, item_id, &mut applied.events)?;
     }
