@@ -256,14 +256,28 @@ fn tree_pss(root: u32) -> anyhow::Result<(u64, Vec<String>)> {
         let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
             continue;
         };
-        let kib: u64 = rollup
-            .lines()
-            .find_map(|l| l.strip_prefix("Pss:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .with_context(|| format!("no Pss in /proc/{pid}/smaps_rollup"))?;
+        let field = |name: &str| -> Option<u64> {
+            rollup
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        };
+        let kib = field("Pss:").with_context(|| format!("no Pss in /proc/{pid}/smaps_rollup"))?;
         total += kib;
+        let mib = |kib: Option<u64>| {
+            kib.map_or_else(|| "?".to_owned(), |k| format!("{:.0}", k as f64 / 1024.0))
+        };
         let name = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        names.push(format!("{} {:.0} MiB", name.trim(), kib as f64 / 1024.0));
+        // Where it is: the heap and stacks (anonymous), mapped libraries and
+        // files, and memory shared with other processes.
+        names.push(format!(
+            "{} {:.0} MiB (anon {}, file {}, shmem {})",
+            name.trim(),
+            kib as f64 / 1024.0,
+            mib(field("Pss_Anon:")),
+            mib(field("Pss_File:")),
+            mib(field("Pss_Shmem:"))
+        ));
     }
     Ok((total, names))
 }
