@@ -20,6 +20,10 @@ use crate::account::Session;
 use crate::error::Result;
 use crate::trust;
 
+/// Items a helper opens before handing them over, so that the storing
+/// thread is woken once per chunk rather than once per item.
+const CHUNK: usize = 16;
+
 /// Opens every item of a page on helper threads and hands each result to
 /// `store` on this thread, in item order, as soon as it is ready: storing
 /// (one thread, the connection's) runs beside opening instead of after it.
@@ -45,15 +49,16 @@ pub(crate) fn open_page(
     let helpers = std::thread::available_parallelism().map_or(1, NonZero::get);
     std::thread::scope(|scope| {
         let open = &open;
-        // Helper `h` opens items h, h + helpers, h + 2 × helpers…, so each
+        // Helper `h` opens chunks h, h + helpers, h + 2 × helpers…, so each
         // channel answers in item order.
         let answers: Vec<_> = (0..helpers)
             .map(|first| {
                 let (answer, answers) = mpsc::channel();
                 scope.spawn(move || {
-                    for item in items.iter().skip(first).step_by(helpers) {
+                    for chunk in items.chunks(CHUNK).skip(first).step_by(helpers) {
+                        let opened: Vec<_> = chunk.iter().map(open).collect();
                         // The receiver is gone once storing failed: stop.
-                        if answer.send(open(item)).is_err() {
+                        if answer.send(opened).is_err() {
                             return;
                         }
                     }
@@ -61,13 +66,15 @@ pub(crate) fn open_page(
                 answers
             })
             .collect();
-        for (at, item) in items.iter().enumerate() {
+        for (at, chunk) in items.chunks(CHUNK).enumerate() {
             // A helper stops answering early only when it panicked; the
             // scope then panics here too, once every helper ended.
             let Ok(opened) = answers[at % helpers].recv() else {
                 break;
             };
-            store(item, opened)?;
+            for (item, opened) in chunk.iter().zip(opened) {
+                store(item, opened)?;
+            }
         }
         Ok(())
     })
