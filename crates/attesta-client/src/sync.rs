@@ -797,6 +797,63 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn the_items_of_a_page_are_stored_in_their_order_whichever_thread_opened_them() {
+        let (_dir, cache) = cache_with_account().await;
+        let me = std::sync::Arc::new(session("me"));
+        let peer = PartyKeys::generate(1);
+        let own = me.keyring.current().public().clone();
+        let mut sealer = Sealer::new("peer", &peer, "c1");
+        let mut blocks: Vec<Vec<u8>> = (0..40u8)
+            .map(|n| {
+                let header = Header {
+                    msg_id: attesta_proto::blocks::MsgId([n; 16]),
+                    sent_at: OffsetDateTime::now_utc(),
+                    expires_at: None,
+                };
+                let text = Content::Text(Text {
+                    body: format!("message {n}"),
+                    reply_to: None,
+                });
+                let me = Party {
+                    party_id: "me",
+                    keys: &own,
+                };
+                sealer.p2p(me, header, text).unwrap()
+            })
+            .collect();
+        // A replay late in the page, of a block stored earlier in it.
+        blocks.push(blocks[3].clone());
+        let items = blocks
+            .into_iter()
+            .enumerate()
+            .map(|(n, data)| item(&format!("i{n}"), "peer", data))
+            .collect();
+        let p = page_of(vec![connector("peer", &peer)], items, "1");
+        let s = me.clone();
+        let applied = cache.transaction(move |tx| apply(tx, &s, p)).await.unwrap();
+        let arrived: Vec<MsgId> = applied
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MessageArrived { msg_id, .. } => Some(*msg_id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            arrived,
+            (0..40u8).map(|n| MsgId([n; 16])).collect::<Vec<_>>()
+        );
+        let replay_stored: bool = cache
+            .run(|c| {
+                Ok(c.prepare("SELECT 1 FROM messages WHERE item_id = 'i40'")?
+                    .exists([])?)
+            })
+            .await
+            .unwrap();
+        assert!(!replay_stored, "the replay is dropped, the first copy kept");
+    }
+
+    #[tokio::test]
     async fn a_group_key_block_opens_the_blocks_of_its_epoch_later_in_the_same_page() {
         let (_dir, cache) = cache_with_account().await;
         let me = std::sync::Arc::new(session("me"));
