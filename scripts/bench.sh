@@ -36,7 +36,7 @@ echo "bench: building the server and the bench (release)" >&2
 cargo build --release --locked -p attesta-server -p attesta-bench
 
 # The memory floor: a Tauri 2 app with one empty window, generated here (not
-# kept in the repository), built like the desktop app (release, the embedded
+# kept in the repository), built like the desktop app (the desktop profile, the embedded
 # UI, the same locked versions) into the shared target directory.
 empty_app() {
   local dir=target/bench/empty-app
@@ -60,6 +60,13 @@ tauri = { version = "2", features = [] }
 
 [features]
 custom-protocol = ["tauri/custom-protocol"]
+
+[profile.desktop]
+inherits = "release"
+opt-level = "s"
+lto = "thin"
+codegen-units = 1
+strip = true
 TOML
   cat >"$dir/build.rs" <<'RS'
 fn main() {
@@ -87,14 +94,14 @@ HTML
   "bundle": { "active": false, "icon": ["icons/icon.png"] }
 }
 JSON
-  CARGO_TARGET_DIR="$PWD/target" cargo build --release --features custom-protocol \
+  CARGO_TARGET_DIR="$PWD/target" cargo build --profile desktop --features custom-protocol \
     --manifest-path "$dir/Cargo.toml" >&2
 }
 
 if $app; then
-  echo "bench: building the UI, the desktop app and the empty window (release)" >&2
+  echo "bench: building the UI, the desktop app and the empty window (desktop profile)" >&2
   (cd ui && npm run build --silent)
-  cargo build --release --locked -p attesta-desktop --features custom-protocol
+  cargo build --profile desktop --locked -p attesta-desktop --features custom-protocol
   empty_app
 fi
 
@@ -118,7 +125,7 @@ if $app; then
   NO_AT_BRIDGE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 \
     xvfb-run -a -s '-screen 0 1280x800x24' dbus-run-session -- \
     target/release/attesta-bench --only app "${args[@]}" \
-    --app target/release/attesta-desktop --empty-app target/release/empty-tauri-window |
+    --app target/desktop/attesta-desktop --empty-app target/desktop/empty-tauri-window |
     tee -a "$report"
 else
   target/release/attesta-bench "${args[@]}" | tee -a "$report"

@@ -34,9 +34,9 @@ scripts/setup.sh
 
 echo "run: building the UI"
 (cd ui && npm run build --silent)
-echo "run: building the server and the desktop app (release; the first build takes a while)"
+echo "run: building the server (release) and the desktop app (desktop profile: small code; the first build takes a while)"
 cargo build --release -p attesta-server
-cargo build --release -p attesta-desktop --features custom-protocol
+cargo build --profile desktop -p attesta-desktop --features custom-protocol
 
 data="$PWD/attesta-data"
 outbox="$data/outbox.jsonl"
@@ -72,10 +72,10 @@ tail -n 0 -F "$outbox" 2>/dev/null &
 pids+=("$!")
 
 apps=()
-target/release/attesta-desktop --profile "$data/profiles/first" &
+target/desktop/attesta-desktop --profile "$data/profiles/first" &
 apps+=("$!")
 if $second; then
-  target/release/attesta-desktop --profile "$data/profiles/second" &
+  target/desktop/attesta-desktop --profile "$data/profiles/second" &
   apps+=("$!")
 fi
 # The run ends (and the server stops) when every app window has closed.
