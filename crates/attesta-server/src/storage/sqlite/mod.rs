@@ -13,6 +13,8 @@ mod tokens;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
@@ -35,8 +37,11 @@ const MIGRATIONS: &[(&str, &[&str])] = &[
     ("connectors", connectors::MIGRATIONS),
 ];
 
-/// WAL pages (4 KiB each) between checkpoints, 64 MiB; SQLite's default is 1000.
-const WAL_CHECKPOINT_PAGES: i64 = 16_384;
+/// WAL pages (4 KiB each) after which the writer checkpoints itself, 256 MiB.
+const WAL_WRITER_CHECKPOINT_PAGES: i64 = 65_536;
+
+/// How often the checkpointer thread copies the WAL into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// How much of the database file each connection maps, 1 GiB.
 const MMAP_BYTES: i64 = 1 << 30;
@@ -48,20 +53,24 @@ pub struct Sqlite {
     path: PathBuf,
     writer: Writer,
     readers: Mutex<Vec<Connection>>,
+    /// Dropped with the store, which stops the checkpointer thread.
+    _checkpointer: Sender<()>,
 }
 
 impl Sqlite {
     pub fn open(path: &Path) -> Result<Self> {
         let mut conn = connect(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        // Checkpoints copy the WAL into the database and sync it: rarer ones
-        // copy a page written many times (an index's last page) once.
-        conn.pragma_update(None, "wal_autocheckpoint", WAL_CHECKPOINT_PAGES)?;
+        // The checkpointer thread copies the WAL into the database; a writer
+        // checkpoints itself only if that thread falls far behind, because a
+        // checkpoint in the write path holds every waiting delivery.
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_WRITER_CHECKPOINT_PAGES)?;
         migrate(&mut conn)?;
         Ok(Sqlite {
             path: path.to_owned(),
             writer: Writer::new(conn)?,
             readers: Mutex::new(Vec::new()),
+            _checkpointer: checkpointer(path)?,
         })
     }
 
@@ -110,12 +119,31 @@ impl Sqlite {
     }
 }
 
+/// Starts the thread that copies the WAL into the database beside the
+/// writer (a passive checkpoint waits for nobody and holds nobody up); it
+/// stops when the returned sender is dropped.
+fn checkpointer(path: &Path) -> Result<Sender<()>> {
+    let conn = connect(path)?;
+    let (stop, stopped) = channel::<()>();
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".to_owned())
+        .spawn(move || {
+            while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(CHECKPOINT_EVERY) {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "a WAL checkpoint failed; the next one retries");
+                }
+            }
+        })
+        .map_err(|e| Error::Internal(format!("cannot start the checkpointer: {e}")))?;
+    Ok(stop)
+}
+
 /// A connection with the settings every connection of the store has.
 fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
     // Every commit empties the page cache of the other connections: with the
     // file mapped, reading a page again is a memory read, not a system call.
     conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
