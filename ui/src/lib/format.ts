@@ -27,6 +27,14 @@ export function longTime(iso: string): string {
   return Number.isNaN(date.getTime()) ? '' : fullDate.format(date);
 }
 
+/** The client counts unread messages up to this many (UNREAD_COUNT_LIMIT). */
+export const UNREAD_COUNT_LIMIT = 1000;
+
+/** An unread count as a badge shows it: "999+" once counting stopped. */
+export function unreadBadge(count: number): string {
+  return count >= UNREAD_COUNT_LIMIT ? `${UNREAD_COUNT_LIMIT - 1}+` : String(count);
+}
+
 /** Initials for a name, shown where there is no picture. */
 export function initials(name: string): string {
   const words = name.trim().split(/\s+/).filter(Boolean);
