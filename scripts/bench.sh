@@ -3,14 +3,13 @@
 # machine, and runs attesta-bench against the real server on loopback (a
 # fresh data directory each run). Method and figures: docs/performance.md.
 #
-#   scripts/bench.sh            10 000 and 100 000 items, 5 runs (the 100 000 fill is
-#                               slow with the present server: docs/performance.md)
+#   scripts/bench.sh            10 000 and 100 000 items, 5 runs (about 5 minutes)
 #   scripts/bench.sh --quick    10 000 items, 3 runs: a check that all works (about 2 minutes)
-#   scripts/bench.sh --full     adds 1 000 000 items (hours with the present server:
-#                               docs/performance.md)
+#   scripts/bench.sh --full     adds 1 000 000 items (about 12 minutes in all)
 #   scripts/bench.sh --app      only the desktop app: memory beside an empty Tauri 2
-#                               window, and first paint (builds both in release, runs
-#                               them under Xvfb; the first build takes several minutes)
+#                               window, and first paint (builds both with the desktop
+#                               profile, runs them under Xvfb; the first build takes
+#                               about 8 minutes)
 #
 # Other options go to attesta-bench (--runs N, --only server,growth,floors;
 # target/release/attesta-bench --help). The report is printed and kept in
