@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use attesta_proto::blocks::{Block, GroupKey, KnownKeys, OpenContext, open};
+use attesta_proto::blocks::{Block, ConnectorKeys, GroupKey, KnownKeys, OpenContext, open};
 use attesta_proto::keyring::Keyring;
 use attesta_proto::keys::PartyKeys;
 use libfuzzer_sys::fuzz_target;
@@ -13,6 +13,7 @@ use libfuzzer_sys::fuzz_target;
 struct Reader {
     keyring: Keyring,
     known: KnownKeys,
+    connector_keys: ConnectorKeys,
 }
 
 fn reader() -> &'static Reader {
@@ -24,6 +25,7 @@ fn reader() -> &'static Reader {
         Reader {
             keyring: Keyring::new(PartyKeys::generate(1)),
             known,
+            connector_keys: ConnectorKeys::new(),
         }
     })
 }
@@ -35,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
         party_id: "bob",
         keyring: &reader.keyring,
         directory: &reader.known,
+        connector_keys: &reader.connector_keys,
     };
     assert!(
         open(data, "c1", &ctx).is_err(),
