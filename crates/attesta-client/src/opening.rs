@@ -12,7 +12,7 @@ use std::num::NonZero;
 use std::sync::mpsc;
 
 use attesta_proto::api::Item;
-use attesta_proto::blocks::{self, GroupKey, KnownKeys, OpenContext, Opened};
+use attesta_proto::blocks::{self, GroupKey, KeyDirectory, KnownKeys, OpenContext, Opened};
 use attesta_proto::keys::{PublicKeys, SymmetricKey};
 use rusqlite::{Connection, OptionalExtension};
 
@@ -34,18 +34,7 @@ pub(crate) fn open_page(
     mut store: impl FnMut(&Item, blocks::Result<Opened>) -> Result<()>,
 ) -> Result<()> {
     let known = known_keys(conn, items)?;
-    let open = |item: &Item| {
-        blocks::open(
-            &item.data,
-            &item.connectors_id,
-            &OpenContext {
-                party_id: &session.party_id,
-                keyring: &session.keyring,
-                directory: &known,
-                connector_keys: &session.connector_keys,
-            },
-        )
-    };
+    let open = |item: &Item| open_with(session, &known, item);
     let helpers = std::thread::available_parallelism().map_or(1, NonZero::get);
     std::thread::scope(|scope| {
         let open = &open;
@@ -86,13 +75,22 @@ pub(crate) fn open_item(
     session: &Session,
     item: &Item,
 ) -> blocks::Result<Opened> {
+    open_with(session, &trust::Directory(conn), item)
+}
+
+/// Opens an item as the session's party, with the peer keys `directory` holds.
+fn open_with(
+    session: &Session,
+    directory: &dyn KeyDirectory,
+    item: &Item,
+) -> blocks::Result<Opened> {
     blocks::open(
         &item.data,
         &item.connectors_id,
         &OpenContext {
             party_id: &session.party_id,
             keyring: &session.keyring,
-            directory: &trust::Directory(conn),
+            directory,
             connector_keys: &session.connector_keys,
         },
     )
